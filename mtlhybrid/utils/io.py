@@ -1,0 +1,159 @@
+"""Reading and writing Kaldi's text tables safely.
+
+Two rules hold across the toolkit:
+
+* Outputs are written to a temporary file beside the target and renamed into place
+  (:func:`atomic_write`), so an interrupted or failed step never leaves a half-written
+  file that a later stage would trust.
+* Input errors name the file and line (:class:`~mtlhybrid.utils.errors.DataError`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from mtlhybrid.utils.errors import DataError
+
+PathLike = Union[str, Path]
+
+
+@contextlib.contextmanager
+def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf-8"):
+    """Open a temporary file beside ``path``; rename it to ``path`` only on success.
+
+    A ``.gz`` suffix on ``path`` compresses the output. On an exception the temporary
+    file is removed and ``path`` is left exactly as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    binary = "b" in mode
+    try:
+        if path.suffix == ".gz":
+            raw = gzip.open(tmp, "wb")
+            f = raw if binary else io.TextIOWrapper(raw, encoding=encoding)
+        else:
+            f = open(tmp, mode, encoding=None if binary else encoding)
+        with f:
+            yield f
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def open_text(path: PathLike, encoding: str = "utf-8"):
+    """Open a text file for reading; ``.gz`` files are decompressed, ``-`` is stdin."""
+    if str(path) == "-":
+        import sys
+
+        return sys.stdin
+    path = Path(path)
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding)
+    return open(path, encoding=encoding)
+
+
+def iter_lines(path: PathLike) -> Iterator[Tuple[int, str]]:
+    """Yield ``(line_number, line_without_newline)``; non-UTF-8 bytes raise DataError naming the line."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if path_is_gz(path):
+        raw = gzip.decompress(raw)
+    blines = raw.split(b"\n")
+    if blines and blines[-1] == b"":
+        blines.pop()  # the newline that ends the last line
+    for lineno, bline in enumerate(blines, start=1):
+        try:
+            line = bline.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise DataError(f"not valid UTF-8 (byte {e.start}): {bline[:60]!r}", path=path, line=lineno)
+        yield lineno, line.rstrip("\r")
+
+
+def path_is_gz(path: PathLike) -> bool:
+    return str(path).endswith(".gz")
+
+
+def read_table(path: PathLike, min_fields: int = 2, allow_empty_value: bool = False) -> Dict[str, str]:
+    """Read a Kaldi text table ``<key> <value...>`` into an ordered dict (key -> rest of line).
+
+    Duplicated keys and lines with too few fields raise :class:`DataError` naming the line.
+    Blank lines are errors too, as in Kaldi's validators.
+    """
+    table: Dict[str, str] = {}
+    for lineno, line in iter_lines(path):
+        if not line.strip():
+            raise DataError("empty line", path=path, line=lineno)
+        fields = line.split(maxsplit=1)
+        key = fields[0]
+        value = fields[1].strip() if len(fields) > 1 else ""
+        nfields = 1 + len(value.split()) if value else 1
+        if nfields < min_fields and not (allow_empty_value and nfields == 1):
+            raise DataError(f"expected at least {min_fields} fields, got {nfields}: {line!r}", path=path, line=lineno)
+        if key in table:
+            raise DataError(f"duplicated key {key!r}", path=path, line=lineno)
+        table[key] = value
+    return table
+
+
+def write_table(path: PathLike, table: Mapping[str, object], sort: bool = True) -> None:
+    """Write ``key value`` lines atomically, sorted in Kaldi's ``LC_ALL=C`` order by default.
+
+    A value that is a list or tuple is joined with spaces.
+    """
+    keys: Iterable[str] = kaldi_sorted(table.keys()) if sort else table.keys()
+    with atomic_write(path) as f:
+        for k in keys:
+            v = table[k]
+            if isinstance(v, (list, tuple)):
+                v = " ".join(str(x) for x in v)
+            f.write(f"{k} {v}\n" if str(v) != "" else f"{k}\n")
+
+
+def kaldi_sort_key(s: str) -> bytes:
+    """Sort key matching ``LC_ALL=C sort``: byte order of the UTF-8 encoding."""
+    return s.encode("utf-8")
+
+
+def kaldi_sorted(items: Iterable[str]) -> List[str]:
+    return sorted(items, key=kaldi_sort_key)
+
+
+def read_symbol_table(path: PathLike) -> Dict[str, int]:
+    """Read ``words.txt``/``phones.txt`` (``<symbol> <int>``) into symbol -> id."""
+    table: Dict[str, int] = {}
+    ids = set()
+    for lineno, line in iter_lines(path):
+        if not line.strip():
+            continue
+        fields = line.split()
+        if len(fields) != 2:
+            raise DataError(f"expected '<symbol> <id>', got {line!r}", path=path, line=lineno)
+        sym, idx = fields
+        try:
+            i = int(idx)
+        except ValueError:
+            raise DataError(f"id {idx!r} is not an integer", path=path, line=lineno)
+        if sym in table:
+            raise DataError(f"duplicated symbol {sym!r}", path=path, line=lineno)
+        if i in ids:
+            raise DataError(f"duplicated id {i}", path=path, line=lineno)
+        table[sym] = i
+        ids.add(i)
+    return table
+
+
+def write_symbol_table(path: PathLike, symbols: Sequence[Tuple[str, int]]) -> None:
+    with atomic_write(path) as f:
+        for sym, i in symbols:
+            f.write(f"{sym} {i}\n")
