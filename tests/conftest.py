@@ -51,3 +51,15 @@ def script_env(repo_root) -> dict:
     env["PATH"] = f"{repo_root / 'utils'}:{Path(os.sys.executable).parent}:{env.get('PATH', '')}"
     env["LC_ALL"] = "C"
     return env
+
+
+@pytest.fixture(scope="session")
+def kaldi_utils() -> Path:
+    """Kaldi's own egs/wsj/s5/utils (for checking that Kaldi's validators accept our output).
+
+    Not part of this repository: point KALDI_UTILS at a Kaldi checkout's egs/wsj/s5/utils.
+    """
+    d = os.environ.get("KALDI_UTILS")
+    if not d or not (Path(d) / "validate_data_dir.sh").exists():
+        pytest.skip("Kaldi's utils not available: set KALDI_UTILS=<kaldi>/egs/wsj/s5/utils to run Kaldi's own validators")
+    return Path(d)
