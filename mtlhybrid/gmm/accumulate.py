@@ -1,0 +1,238 @@
+"""EM statistics for an :class:`~mtlhybrid.gmm.diag_gmm.AmDiagGmm`, gathered without per-frame loops.
+
+For each Gaussian ``(p, g)`` we keep the zeroth, first and second order statistics
+(occupancy, sum of ``gamma x``, sum of ``gamma x^2``) in float64, in the same packed
+``[P, G(, D)]`` layout as the model. One call of :meth:`AccumAmDiagGmm.accumulate` takes
+all frames of an utterance (or of a whole job) with their pdf ids: component posteriors
+of every frame are computed in one batched operation over its own pdf's Gaussians and
+the statistics are added with a single ``index_add_`` over the flattened ``p * G + g``
+index. Frames are processed in chunks only to bound memory.
+
+Accumulator files (``N.acc``, as gmm-acc-stats-ali writes them) are ``torch.save`` dicts
+loaded with ``weights_only=True``; they may also carry transition-id counts for the
+transition model's update, summed by :func:`sum_accs` (gmm-sum-accs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Tuple, Union
+
+import torch
+
+from mtlhybrid.gmm.diag_gmm import AmDiagGmm
+from mtlhybrid.utils.errors import DataError, MismatchError
+from mtlhybrid.utils.io import atomic_write
+from mtlhybrid.utils.log import get_logger
+
+logger = get_logger(__name__)
+
+ACC_FORMAT = "mtlhybrid.gmm-accs"
+ACC_VERSION = 1
+
+#: frames per chunk in accumulation (memory ~ chunk * max_gauss * dim doubles)
+ACC_CHUNK = 2048
+
+
+class AccumAmDiagGmm:
+    """Sufficient statistics of every Gaussian of an acoustic model, plus the data log-likelihood.
+
+    ``occ [P, G]``, ``mean_acc [P, G, D]``, ``var_acc [P, G, D]`` (sums of x^2), float64.
+    ``total_log_like`` and ``total_frames`` are weighted sums over the frames seen; their
+    ratio is the average per-frame log-likelihood that gmm-acc-stats-ali prints.
+    """
+
+    def __init__(self, num_pdfs: int, max_gauss: int, dim: int, device=None):
+        dev = torch.device(device) if device is not None else torch.device("cpu")
+        self.occ = torch.zeros(num_pdfs, max_gauss, dtype=torch.float64, device=dev)
+        self.mean_acc = torch.zeros(num_pdfs, max_gauss, dim, dtype=torch.float64, device=dev)
+        self.var_acc = torch.zeros(num_pdfs, max_gauss, dim, dtype=torch.float64, device=dev)
+        self.total_log_like = 0.0
+        self.total_frames = 0.0
+
+    @classmethod
+    def for_model(cls, am: AmDiagGmm) -> "AccumAmDiagGmm":
+        """Zero statistics shaped like ``am`` and on its device."""
+        return cls(am.num_pdfs, am.max_gauss, am.dim, device=am.device)
+
+    @property
+    def num_pdfs(self) -> int:
+        return int(self.occ.shape[0])
+
+    @property
+    def max_gauss(self) -> int:
+        return int(self.occ.shape[1])
+
+    @property
+    def dim(self) -> int:
+        return int(self.mean_acc.shape[2])
+
+    @property
+    def device(self) -> torch.device:
+        return self.occ.device
+
+    def occs_per_pdf(self) -> torch.Tensor:
+        """Occupancy of each pdf ``[P]`` (what gmm-mixup's split targets are computed from)."""
+        return self.occ.sum(1)
+
+    def avg_log_like(self) -> float:
+        return self.total_log_like / self.total_frames if self.total_frames > 0 else float("nan")
+
+    def _check(self, am: AmDiagGmm) -> None:
+        if (am.num_pdfs, am.max_gauss, am.dim) != (self.num_pdfs, self.max_gauss, self.dim):
+            raise MismatchError(
+                f"accumulators are for (pdfs, max_gauss, dim) = {(self.num_pdfs, self.max_gauss, self.dim)}, "
+                f"the model has {(am.num_pdfs, am.max_gauss, am.dim)}"
+            )
+
+    def accumulate(self, am: AmDiagGmm, feats, pdf_ali, weights=None, chunk: int = ACC_CHUNK) -> float:
+        """Add the statistics of frames ``feats [T, D]`` aligned to pdfs ``pdf_ali [T]``.
+
+        ``weights [T]`` (optional) scales each frame (posterior weight); frames of weight 0
+        contribute nothing. Returns the weighted log-likelihood of these frames.
+        """
+        self._check(am)
+        x_all = torch.as_tensor(feats).to(self.device)
+        p_all = torch.as_tensor(pdf_ali).to(self.device).long()
+        if x_all.dim() != 2 or x_all.shape[1] != self.dim:
+            raise MismatchError(f"features have shape {tuple(x_all.shape)}, the model expects dimension {self.dim}")
+        if p_all.shape != x_all.shape[:1]:
+            raise MismatchError(f"{x_all.shape[0]} feature frames but {p_all.numel()} alignment entries")
+        if p_all.numel() and (int(p_all.min()) < 0 or int(p_all.max()) >= self.num_pdfs):
+            raise MismatchError(f"pdf ids outside [0, {self.num_pdfs}) in the alignment")
+        w_all = None if weights is None else torch.as_tensor(weights).to(self.device, torch.float64)
+        if w_all is not None and w_all.shape != p_all.shape:
+            raise MismatchError(f"{w_all.numel()} weights for {p_all.numel()} frames")
+        G, D = self.max_gauss, self.dim
+        total = 0.0
+        frames = 0.0
+        for s in range(0, x_all.shape[0], chunk):
+            x, pdfs = x_all[s : s + chunk], p_all[s : s + chunk]
+            ll = am.component_log_likelihoods(x, pdfs).to(torch.float64)  # [T, G]
+            frame_ll = torch.logsumexp(ll, dim=-1)
+            post = torch.exp(ll - frame_ll[:, None])  # padding slots: exp(-inf) = 0
+            if w_all is not None:
+                w = w_all[s : s + chunk]
+                post = post * w[:, None]
+                total += float((frame_ll * w).sum())
+                frames += float(w.sum())
+            else:
+                total += float(frame_ll.sum())
+                frames += float(x.shape[0])
+            x64 = x.to(torch.float64)
+            idx = (pdfs[:, None] * G + torch.arange(G, device=self.device)[None, :]).reshape(-1)
+            self.occ.view(-1).index_add_(0, idx, post.reshape(-1))
+            px = post[:, :, None] * x64[:, None, :]  # [T, G, D]
+            self.mean_acc.view(-1, D).index_add_(0, idx, px.reshape(-1, D))
+            self.var_acc.view(-1, D).index_add_(0, idx, (px * x64[:, None, :]).reshape(-1, D))
+        self.total_log_like += total
+        self.total_frames += frames
+        return total
+
+    def accumulate_posteriors(self, am: AmDiagGmm, feats, post: Sequence[Sequence[Tuple[int, float]]]) -> float:
+        """Add statistics from per-frame ``(pdf, weight)`` lists (e.g. lattice posteriors).
+
+        Frame ``t`` contributes to each listed pdf with its weight; the lists are flattened
+        into parallel (frame, pdf, weight) vectors and passed to :meth:`accumulate` at once.
+        """
+        x = torch.as_tensor(feats)
+        if len(post) != x.shape[0]:
+            raise MismatchError(f"{x.shape[0]} feature frames but {len(post)} posterior entries")
+        t_idx, pdfs, ws = [], [], []
+        for t, entries in enumerate(post):
+            for pdf, w in entries:
+                t_idx.append(t)
+                pdfs.append(int(pdf))
+                ws.append(float(w))
+        if not t_idx:
+            return 0.0
+        t_idx_t = torch.tensor(t_idx, device=x.device)
+        return self.accumulate(am, x[t_idx_t], torch.tensor(pdfs), torch.tensor(ws, dtype=torch.float64))
+
+    def merge(self, other: "AccumAmDiagGmm") -> "AccumAmDiagGmm":
+        """Add another job's statistics into these (same model shape); returns self."""
+        if other.occ.shape != self.occ.shape or other.mean_acc.shape != self.mean_acc.shape:
+            raise MismatchError(f"cannot merge accumulators of shapes {tuple(self.mean_acc.shape)} and {tuple(other.mean_acc.shape)}")
+        self.occ += other.occ.to(self.device)
+        self.mean_acc += other.mean_acc.to(self.device)
+        self.var_acc += other.var_acc.to(self.device)
+        self.total_log_like += other.total_log_like
+        self.total_frames += other.total_frames
+        return self
+
+    # ---- serialisation --------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {
+            "occ": self.occ.cpu(),
+            "mean_acc": self.mean_acc.cpu(),
+            "var_acc": self.var_acc.cpu(),
+            "total_log_like": float(self.total_log_like),
+            "total_frames": float(self.total_frames),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict, device=None) -> "AccumAmDiagGmm":
+        occ = torch.as_tensor(d["occ"], dtype=torch.float64)
+        mean_acc = torch.as_tensor(d["mean_acc"], dtype=torch.float64)
+        acc = cls(occ.shape[0], occ.shape[1], mean_acc.shape[2], device=device)
+        acc.occ.copy_(occ)
+        acc.mean_acc.copy_(mean_acc)
+        acc.var_acc.copy_(torch.as_tensor(d["var_acc"], dtype=torch.float64))
+        acc.total_log_like = float(d["total_log_like"])
+        acc.total_frames = float(d["total_frames"])
+        return acc
+
+
+def save_accs(path: Union[str, Path], accs: AccumAmDiagGmm, transition_counts: Optional[torch.Tensor] = None) -> None:
+    """Write an accumulator file atomically (GMM statistics and optional transition-id counts)."""
+    d = {"format": ACC_FORMAT, "version": ACC_VERSION, "gmm": accs.to_dict(),
+         "transition_counts": None if transition_counts is None else torch.as_tensor(transition_counts, dtype=torch.float64).cpu()}
+    with atomic_write(path, mode="wb", encoding=None) as f:
+        torch.save(d, f)
+
+
+def load_accs(path: Union[str, Path], device=None) -> Tuple[AccumAmDiagGmm, Optional[torch.Tensor]]:
+    """Read an accumulator file: ``(gmm statistics, transition counts or None)``."""
+    try:
+        d = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise DataError("no such accumulator file", path=path)
+    except Exception as e:  # unpickling errors, truncated files
+        raise DataError(f"cannot read accumulator file: {e}", path=path)
+    if not isinstance(d, dict) or d.get("format") != ACC_FORMAT:
+        raise DataError(f"not a {ACC_FORMAT} file", path=path)
+    if int(d.get("version", -1)) > ACC_VERSION:
+        raise DataError(f"accumulator version {d.get('version')} is newer than this code", path=path)
+    tc = d.get("transition_counts")
+    return AccumAmDiagGmm.from_dict(d["gmm"], device=device), (None if tc is None else torch.as_tensor(tc))
+
+
+def sum_accs(paths: Iterable[Union[str, Path]], device=None) -> Tuple[AccumAmDiagGmm, Optional[torch.Tensor]]:
+    """Sum several accumulator files (gmm-sum-accs); transition counts are summed when all have them."""
+    total: Optional[AccumAmDiagGmm] = None
+    counts: Optional[torch.Tensor] = None
+    n_with_counts = n = 0
+    for p in paths:
+        a, c = load_accs(p, device=device)
+        n += 1
+        if total is None:
+            total = a
+        else:
+            try:
+                total.merge(a)
+            except MismatchError as e:
+                raise MismatchError(f"{p}: {e}")
+        if c is not None:
+            n_with_counts += 1
+            if counts is None:
+                counts = c.clone()
+            elif counts.shape != c.shape:
+                raise MismatchError(f"{p}: {c.numel()} transition counts, earlier files had {counts.numel()}")
+            else:
+                counts += c
+    if total is None:
+        raise DataError("no accumulator files given")
+    if n_with_counts not in (0, n):
+        raise MismatchError(f"only {n_with_counts} of {n} accumulator files carry transition counts")
+    return total, counts
