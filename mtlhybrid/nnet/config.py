@@ -1,0 +1,344 @@
+"""The multi-task training configuration: tasks, network and trainer, from one YAML file.
+
+A recipe carries the YAML (design choices: which tasks, which layers, which schedule);
+the step script passes the paths (data dirs, alignment dirs, lang dirs), either on the
+command line or in the ``corpora`` section. Every key is checked: an unknown key or a
+bad value raises :class:`~mtlhybrid.utils.errors.DataError` naming the key and the file,
+so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+from mtlhybrid.utils.errors import DataError
+
+PathLike = Union[str, Path]
+
+LEVELS = ("frame", "utterance")
+SOURCES = {"pdf": "frame", "phone": "frame", "phone_state": "frame", "label": "utterance"}
+POOLINGS = ("stats", "attention")
+MODEL_TYPES = ("mlp", "tdnn")
+NORMS = ("batchnorm", "layernorm", "none")
+SHARINGS = ("hard", "soft")
+INPUT_LAYERS = ("shared", "per_corpus")
+OPTIMIZERS = ("adamw", "sgd")
+SCHEDULES = ("constant", "cosine", "exponential")
+WEIGHTINGS = ("static", "uncertainty")
+
+
+class _Base:
+    """from_dict/to_dict shared by the config dataclasses, with strict key checking."""
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "", path: Optional[PathLike] = None):
+        if d is None:
+            d = {}
+        if not isinstance(d, dict):
+            raise DataError(f"{where or 'config'}: expected a mapping, got {type(d).__name__}", path=path)
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = [k for k in d if k not in names]
+        if unknown:
+            raise DataError(
+                f"unknown key {where + '.' if where else ''}{unknown[0]} (allowed: {', '.join(sorted(names))})", path=path
+            )
+        kwargs = {}
+        for k, v in d.items():
+            kwargs[k] = cls._convert(k, v, f"{where + '.' if where else ''}{k}", path)
+        missing = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
+        if missing:
+            raise DataError(f"missing key {where + '.' if where else ''}{missing[0]}", path=path)
+        obj = cls(**kwargs)
+        obj.check(where, path)
+        return obj
+
+    @classmethod
+    def _convert(cls, key: str, value: Any, where: str, path: Optional[PathLike]) -> Any:
+        return value
+
+    def check(self, where: str, path: Optional[PathLike]) -> None:
+        pass
+
+    def to_dict(self) -> Dict[str, Any]:
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, _Base):
+                v = v.to_dict()
+            elif isinstance(v, list):
+                v = [x.to_dict() if isinstance(x, _Base) else (list(x) if isinstance(x, (list, tuple)) else x) for x in v]
+            elif isinstance(v, dict):
+                v = {k: (x.to_dict() if isinstance(x, _Base) else x) for k, x in v.items()}
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+
+def _need(cond: bool, msg: str, where: str, path: Optional[PathLike]) -> None:
+    if not cond:
+        raise DataError(f"{where}: {msg}", path=path)
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+@dataclass
+class TaskConfig(_Base):
+    """One task: where its targets come from, where its head reads, how much it counts.
+
+    ``source``: ``pdf`` (senones of the tree in the alignment dir named by ``ali``),
+    ``phone`` (phones of the same alignments, optionally mapped through ``phone_map``,
+    e.g. position-dependent to base phones), ``phone_state`` (phone and HMM state), or
+    ``label`` (utterance labels from the data dir's ``utt2<label>``).
+    ``corpus``: only utterances of that corpus carry this task (multilingual senone heads);
+    None means every corpus. ``adversarial``: the head learns the task while a gradient
+    reversal layer with ``grl_scale`` pushes the shared layers to forget it.
+    """
+
+    name: str
+    source: str
+    level: Optional[str] = None
+    corpus: Optional[str] = None
+    ali: str = "ali"
+    label: Optional[str] = None
+    phone_map: Optional[str] = None
+    loss: str = "ce"
+    label_smoothing: float = 0.0
+    weight: float = 1.0
+    layer: int = -1
+    pooling: str = "stats"
+    hidden_dim: int = 0
+    adversarial: bool = False
+    grl_scale: float = 1.0
+    primary: bool = False
+
+    def check(self, where, path):
+        _need(isinstance(self.name, str) and self.name.isidentifier(), f"name must be an identifier, got {self.name!r}", where, path)
+        _need(self.source in SOURCES, f"source must be one of {', '.join(SOURCES)}, got {self.source!r}", where, path)
+        if self.level is None:
+            self.level = SOURCES[self.source]
+        _need(self.level in LEVELS, f"level must be one of {', '.join(LEVELS)}, got {self.level!r}", where, path)
+        _need(self.level == SOURCES[self.source], f"source {self.source} gives {SOURCES[self.source]}-level targets, not {self.level}", where, path)
+        if self.source == "label" and self.label is None:
+            self.label = self.name
+        _need(self.loss == "ce", f"loss must be 'ce', got {self.loss!r}", where, path)
+        _need(_is_num(self.label_smoothing) and 0 <= self.label_smoothing < 1, "label_smoothing must be in [0, 1)", where, path)
+        _need(_is_num(self.weight) and self.weight >= 0, f"weight must be a number >= 0, got {self.weight!r}", where, path)
+        _need(isinstance(self.layer, int) and not isinstance(self.layer, bool), f"layer must be an integer, got {self.layer!r}", where, path)
+        _need(self.pooling in POOLINGS, f"pooling must be one of {', '.join(POOLINGS)}, got {self.pooling!r}", where, path)
+        _need(isinstance(self.hidden_dim, int) and self.hidden_dim >= 0, "hidden_dim must be an integer >= 0", where, path)
+        _need(isinstance(self.adversarial, bool), "adversarial must be true or false", where, path)
+        _need(_is_num(self.grl_scale) and self.grl_scale >= 0, "grl_scale must be a number >= 0", where, path)
+        _need(not (self.adversarial and self.primary), "the primary task cannot be adversarial", where, path)
+
+
+@dataclass
+class ModelConfig(_Base):
+    """The shared trunk and how tasks share it.
+
+    ``type: mlp`` splices ``splice: [left, right]`` frames then stacks ``num_layers``
+    affine layers; ``type: tdnn`` takes ``tdnn_contexts``, one list of frame offsets per
+    layer (evenly spaced, e.g. ``[-3, 0, 3]``: a dilated 1-D convolution, as Kaldi's TDNN).
+    ``sharing: soft`` gives each task its own tower and penalizes the squared distance
+    between corresponding layers with ``soft_penalty``.
+    """
+
+    type: str = "tdnn"
+    hidden_dim: Union[int, List[int]] = 256
+    num_layers: int = 4
+    splice: List[int] = field(default_factory=lambda: [5, 5])
+    tdnn_contexts: List[List[int]] = field(default_factory=lambda: [[-2, -1, 0, 1, 2], [-1, 0, 1], [-1, 0, 1], [-3, 0, 3], [-3, 0, 3], [0]])
+    norm: str = "batchnorm"
+    dropout: float = 0.0
+    input_layer: str = "shared"
+    input_dim: int = 0
+    sharing: str = "hard"
+    soft_penalty: float = 1e-3
+
+    def check(self, where, path):
+        w = where or "model"
+        _need(self.type in MODEL_TYPES, f"type must be one of {', '.join(MODEL_TYPES)}, got {self.type!r}", w, path)
+        _need(self.norm in NORMS, f"norm must be one of {', '.join(NORMS)}, got {self.norm!r}", w, path)
+        _need(self.sharing in SHARINGS, f"sharing must be one of {', '.join(SHARINGS)}, got {self.sharing!r}", w, path)
+        _need(self.input_layer in INPUT_LAYERS, f"input_layer must be one of {', '.join(INPUT_LAYERS)}", w, path)
+        _need(_is_num(self.dropout) and 0 <= self.dropout < 1, "dropout must be in [0, 1)", w, path)
+        _need(_is_num(self.soft_penalty) and self.soft_penalty >= 0, "soft_penalty must be >= 0", w, path)
+        _need(isinstance(self.input_dim, int) and self.input_dim >= 0, "input_dim must be an integer >= 0", w, path)
+        _need(
+            isinstance(self.splice, list) and len(self.splice) == 2 and all(isinstance(x, int) and x >= 0 for x in self.splice),
+            "splice must be [left, right] with integers >= 0",
+            w,
+            path,
+        )
+        _need(isinstance(self.num_layers, int) and self.num_layers >= 1, "num_layers must be an integer >= 1", w, path)
+        _need(isinstance(self.tdnn_contexts, list) and len(self.tdnn_contexts) >= 1, "tdnn_contexts must be a non-empty list", w, path)
+        for i, ctx in enumerate(self.tdnn_contexts):
+            ok = isinstance(ctx, list) and len(ctx) >= 1 and all(isinstance(x, int) for x in ctx)
+            if ok and len(ctx) > 1:
+                steps = {b - a for a, b in zip(ctx, ctx[1:])}
+                ok = len(steps) == 1 and steps.pop() > 0
+            _need(ok, f"tdnn_contexts[{i}] must be increasing, evenly spaced integer offsets, got {ctx!r}", w, path)
+        n = self.layer_count()
+        if isinstance(self.hidden_dim, list):
+            _need(len(self.hidden_dim) == n and all(isinstance(x, int) and x > 0 for x in self.hidden_dim),
+                  f"hidden_dim must be a positive integer or a list of {n} of them", w, path)
+        else:
+            _need(isinstance(self.hidden_dim, int) and self.hidden_dim > 0, "hidden_dim must be a positive integer", w, path)
+
+    def layer_count(self) -> int:
+        return self.num_layers if self.type == "mlp" else len(self.tdnn_contexts)
+
+    def layer_contexts(self) -> List[List[int]]:
+        """Frame offsets of each trunk layer; an MLP is a TDNN whose first layer splices."""
+        if self.type == "mlp":
+            left, right = self.splice
+            return [list(range(-left, right + 1))] + [[0]] * (self.num_layers - 1)
+        return [list(c) for c in self.tdnn_contexts]
+
+    def layer_dims(self) -> List[int]:
+        n = self.layer_count()
+        return list(self.hidden_dim) if isinstance(self.hidden_dim, list) else [self.hidden_dim] * n
+
+
+@dataclass
+class TrainConfig(_Base):
+    """Optimisation, sampling, validation and checkpointing."""
+
+    epochs: int = 10
+    batch_size: int = 32
+    chunk_len: int = 50
+    optimizer: str = "adamw"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    schedule: str = "constant"
+    warmup_steps: int = 0
+    decay: float = 0.5
+    min_lr: float = 0.0
+    weighting: str = "static"
+    grad_clip: float = 0.0
+    seed: int = 1
+    frame_tolerance: int = 0
+    patience: int = 0
+    min_delta: float = 0.0
+    num_average: int = 1
+    save_every_steps: int = 0
+
+    def check(self, where, path):
+        w = where or "train"
+        for k in ("epochs", "batch_size", "chunk_len"):
+            _need(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f"{k} must be an integer >= 1", w, path)
+        for k in ("warmup_steps", "seed", "frame_tolerance", "patience", "save_every_steps"):
+            _need(isinstance(getattr(self, k), int) and getattr(self, k) >= 0, f"{k} must be an integer >= 0", w, path)
+        _need(isinstance(self.num_average, int) and self.num_average >= 1, "num_average must be an integer >= 1", w, path)
+        _need(self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}", w, path)
+        _need(self.schedule in SCHEDULES, f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}", w, path)
+        _need(self.weighting in WEIGHTINGS, f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}", w, path)
+        for k in ("lr", "weight_decay", "momentum", "decay", "min_lr", "grad_clip", "min_delta"):
+            _need(_is_num(getattr(self, k)) and getattr(self, k) >= 0, f"{k} must be a number >= 0", w, path)
+        _need(self.lr > 0, "lr must be > 0", w, path)
+
+
+@dataclass
+class CorpusPaths(_Base):
+    """Where one corpus's inputs live: its training data dir, alignment dirs by name, lang."""
+
+    data: Optional[str] = None
+    valid_data: Optional[str] = None
+    ali: Dict[str, str] = field(default_factory=dict)
+    valid_ali: Dict[str, str] = field(default_factory=dict)
+    lang: Optional[str] = None
+
+    @classmethod
+    def _convert(cls, key, value, where, path):
+        if key in ("ali", "valid_ali") and isinstance(value, str):
+            return {"ali": value}
+        return value
+
+    def check(self, where, path):
+        for k in ("ali", "valid_ali"):
+            v = getattr(self, k)
+            _need(isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), f"{k} must be a path or a mapping name -> path", where, path)
+
+
+@dataclass
+class MtlConfig(_Base):
+    """The whole configuration (the YAML file)."""
+
+    tasks: List[TaskConfig]
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    corpora: Dict[str, CorpusPaths] = field(default_factory=dict)
+
+    @classmethod
+    def _convert(cls, key, value, where, path):
+        if key == "tasks":
+            if not isinstance(value, list) or not value:
+                raise DataError("tasks must be a non-empty list", path=path)
+            return [TaskConfig.from_dict(t, f"tasks[{i}]", path) for i, t in enumerate(value)]
+        if key == "model":
+            return ModelConfig.from_dict(value, "model", path)
+        if key == "train":
+            return TrainConfig.from_dict(value, "train", path)
+        if key == "corpora":
+            if not isinstance(value, dict):
+                raise DataError("corpora must be a mapping name -> paths", path=path)
+            return {str(k): CorpusPaths.from_dict(v, f"corpora.{k}", path) for k, v in value.items()}
+        return value
+
+    def check(self, where, path):
+        names = [t.name for t in self.tasks]
+        dup = [n for n in names if names.count(n) > 1]
+        _need(not dup, f"task name {dup[0] if dup else ''} is used twice", "tasks", path)
+        primaries = [t for t in self.tasks if t.primary]
+        _need(len(primaries) <= 1, "at most one task can be primary", "tasks", path)
+        if not primaries:
+            first = next((t for t in self.tasks if not t.adversarial), None)
+            _need(first is not None, "at least one task must not be adversarial", "tasks", path)
+            first.primary = True
+        n = self.model.layer_count()
+        for i, t in enumerate(self.tasks):
+            _need(-n <= t.layer < n, f"layer {t.layer} is outside the trunk's {n} layers", f"tasks[{i}]", path)
+            if self.corpora and t.corpus is not None:
+                _need(t.corpus in self.corpora, f"corpus {t.corpus!r} is not in corpora ({', '.join(self.corpora)})", f"tasks[{i}]", path)
+
+    @property
+    def primary(self) -> TaskConfig:
+        return next(t for t in self.tasks if t.primary)
+
+    def task(self, name: str) -> TaskConfig:
+        for t in self.tasks:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+
+def load_config(path: PathLike) -> MtlConfig:
+    """Read and validate a YAML config; errors name the key and the file."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("no such config file", path=path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        raise DataError(f"not valid YAML: {getattr(e, 'problem', e)}", path=path, line=None if line is None else line + 1)
+    return MtlConfig.from_dict(raw, "", path)
+
+
+def config_from_dict(d: Dict[str, Any]) -> MtlConfig:
+    """Build a config from a plain dict (tests, checkpoints); the same checks as the YAML path."""
+    import copy
+
+    return MtlConfig.from_dict(copy.deepcopy(d), "", None)

@@ -1,0 +1,309 @@
+"""The multi-task trainer: chunks in, checkpoints and logs out, resumable to the bit.
+
+Reproducibility is by construction rather than by saving every generator: the model is
+initialised from ``seed``, the epoch's batch order is a function of ``(seed, epoch)``
+(:class:`~mtlhybrid.nnet.chunks.ChunkSampler`), the dropout generator is reseeded from
+``(seed, step, rank)`` before each step, and the learning rate is a function of the step.
+A checkpoint therefore only needs weights, optimizer state and the position
+``(epoch, batch, step)`` for a resumed run to end with exactly the weights of an
+uninterrupted one. (The torch RNG state is saved too, for inspection.)
+
+Distributed training: launched with ``torchrun`` (or any launcher that initialises
+``torch.distributed``), every process builds the same global batches and takes its slice
+of each; DistributedDataParallel averages the gradients. Rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+import torch
+from torch import nn
+
+from mtlhybrid.nnet.checkpoint import average_checkpoints, load_checkpoint, save_checkpoint, check_identity
+from mtlhybrid.nnet.chunks import Batch, ChunkSampler, CorpusData, make_batch
+from mtlhybrid.nnet.config import MtlConfig
+from mtlhybrid.nnet.evaluate import evaluate
+from mtlhybrid.nnet.losses import LossWeighting, masked_ce
+from mtlhybrid.nnet.model import MtlNet
+from mtlhybrid.nnet.schedule import learning_rate
+from mtlhybrid.nnet.targets import TaskIdentity
+from mtlhybrid.utils.errors import MismatchError
+from mtlhybrid.utils.io import atomic_write
+from mtlhybrid.utils.log import get_logger, progress
+
+log = get_logger(__name__)
+PathLike = Union[str, Path]
+
+
+class MtlObjective(nn.Module):
+    """Network + loss weighting in one module, so DDP synchronises both (uncertainty weights too)."""
+
+    def __init__(self, model: MtlNet, weighting: LossWeighting, soft_penalty: float = 0.0):
+        super().__init__()
+        self.model = model
+        self.weighting = weighting
+        self.soft_penalty = soft_penalty
+
+    def forward(self, feats, corpus: str, lengths, targets: Mapping[str, torch.Tensor]):
+        logits = self.model(feats, corpus, lengths)
+        losses, stats, present = {}, {}, {}
+        for name, out in logits.items():
+            t = targets[name]
+            if out.dim() == 3 and out.shape[1] != t.shape[1]:
+                raise MismatchError(f"task {name}: network gives {out.shape[1]} frames per chunk, targets {t.shape[1]}")
+            if name not in self.model.tasks_for(corpus):
+                t = torch.full_like(t, -100)
+            loss, correct, n = masked_ce(out, t, self.model.task_cfgs[name].label_smoothing)
+            losses[name] = loss
+            present[name] = n > 0
+            stats[name] = (float(loss.detach()) * n, correct, n)
+        total = self.weighting(losses, present)
+        if self.soft_penalty and self.model.soft:
+            total = total + self.soft_penalty * self.model.soft_sharing_distance()
+        return total, stats
+
+
+@dataclass
+class TrainState:
+    """Where training stands; saved in every checkpoint."""
+
+    epoch: int = 0  # epochs completed
+    batch: int = 0  # next batch of epoch ``epoch + 1``
+    step: int = 0
+    best_metric: float = -math.inf
+    best_epoch: int = 0
+    bad_epochs: int = 0
+    stopped_early: bool = False
+    history: List[Dict[str, float]] = field(default_factory=list)
+    epoch_sums: Dict[str, List[float]] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "TrainState":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass
+class TrainResult:
+    final_path: Optional[Path]
+    state: TrainState
+
+
+def _dist():
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+class Trainer:
+    """Trains an :class:`MtlNet` on prepared corpora; see the module docstring for guarantees.
+
+    ``identities`` maps task name -> :class:`TaskIdentity` (class counts and the lang/tree
+    hashes the checkpoints carry). ``out_dir`` receives ``epoch<N>.pt``, ``last.pt``
+    (resumable), ``final.pt`` (average of the last ``num_average`` epochs up to the best
+    one) and ``train_log.csv``.
+    """
+
+    def __init__(self, config: MtlConfig, train: Sequence[CorpusData], identities: Mapping[str, TaskIdentity],
+                 out_dir: PathLike, valid: Sequence[CorpusData] = (), device: Union[str, torch.device] = "cpu"):
+        self.cfg = config
+        self.tcfg = config.train
+        self.train_data = list(train)
+        self.valid_data = list(valid)
+        self.identities = dict(identities)
+        self.out_dir = Path(out_dir)
+        self.rank, self.world = _dist()
+        self.device = torch.device(device)
+        if self.device.type == "cuda" and self.world > 1 and self.device.index is None:
+            self.device = torch.device("cuda", self.rank % max(torch.cuda.device_count(), 1))
+        self.feat_dims = {c.name: c.feat_dim for c in self.train_data}
+        for t in config.tasks:
+            if t.name not in self.identities:
+                raise MismatchError(f"no targets/identity given for task {t.name}")
+        torch.manual_seed(self.tcfg.seed)
+        self.model = MtlNet(config, self.feat_dims, {k: v.num_classes for k, v in self.identities.items()}).to(self.device)
+        self.weighting = LossWeighting(config.tasks, self.tcfg.weighting).to(self.device)
+        self.objective = MtlObjective(self.model, self.weighting, config.model.soft_penalty)
+        self.module: nn.Module = self.objective
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.module = DistributedDataParallel(self.objective, device_ids=ids, find_unused_parameters=True)
+        params = list(self.objective.parameters())
+        if self.tcfg.optimizer == "adamw":
+            self.optimizer = torch.optim.AdamW(params, lr=self.tcfg.lr, weight_decay=self.tcfg.weight_decay)
+        else:
+            self.optimizer = torch.optim.SGD(params, lr=self.tcfg.lr, momentum=self.tcfg.momentum, weight_decay=self.tcfg.weight_decay)
+        self.sampler = ChunkSampler(self.train_data, self.tcfg.chunk_len, self.tcfg.batch_size * self.world, self.tcfg.seed)
+        self.state = TrainState()
+
+    # ----- checkpoints -------------------------------------------------------------------
+    def _base_ckpt(self) -> Dict[str, Any]:
+        return {
+            "config": self.cfg.to_dict(),
+            "identities": {k: v.to_dict() for k, v in self.identities.items()},
+            "feat_dims": dict(self.feat_dims),
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "weighting": {k: v.detach().cpu() for k, v in self.weighting.state_dict().items()},
+            "train_state": self.state.to_dict(),
+        }
+
+    def _save_resumable(self) -> None:
+        if self.rank != 0:
+            return
+        ckpt = self._base_ckpt()
+        ckpt["optimizer"] = self.optimizer.state_dict()
+        ckpt["rng"] = {"torch": torch.get_rng_state()}
+        save_checkpoint(self.out_dir / "last.pt", ckpt)
+
+    def _try_resume(self) -> bool:
+        path = self.out_dir / "last.pt"
+        if not path.exists():
+            return False
+        ckpt = load_checkpoint(path, map_location="cpu")
+        check_identity(ckpt, self.identities, str(path), "the targets given for this run")
+        if dict(ckpt["feat_dims"]) != self.feat_dims:
+            raise MismatchError(f"{path}: feature dims {dict(ckpt['feat_dims'])} differ from this run's {self.feat_dims}")
+        self.model.load_state_dict(ckpt["model"])
+        self.weighting.load_state_dict(ckpt["weighting"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.state = TrainState.from_dict(ckpt["train_state"])
+        log.info("resuming from %s: epoch %d, batch %d, step %d", path, self.state.epoch + 1, self.state.batch, self.state.step)
+        return True
+
+    def _write_csv(self) -> None:
+        if self.rank != 0 or not self.state.history:
+            return
+        cols: List[str] = []
+        for row in self.state.history:
+            cols.extend(k for k in row if k not in cols)
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=cols)
+        w.writeheader()
+        for row in self.state.history:
+            w.writerow(row)
+        with atomic_write(self.out_dir / "train_log.csv") as f:
+            f.write(buf.getvalue())
+
+    # ----- training ----------------------------------------------------------------------
+    def _step(self, batch: Batch) -> None:
+        torch.manual_seed(self.tcfg.seed * 1_000_003 + self.state.step * 7919 + self.rank)
+        lr = learning_rate(self.tcfg, self.state.step, self.sampler.num_batches())
+        for g in self.optimizer.param_groups:
+            g["lr"] = lr
+        self.module.train()
+        b = batch.to(self.device)
+        total, stats = self.module(b.feats, b.corpus, b.lengths, b.targets)
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        if self.tcfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.objective.parameters(), self.tcfg.grad_clip)
+        self.optimizer.step()
+        sums = self.state.epoch_sums
+        s = sums.setdefault("total", [0.0, 0.0])
+        s[0] += float(total.detach())
+        s[1] += 1
+        for name, (loss_sum, correct, n) in stats.items():
+            t = sums.setdefault(name, [0.0, 0.0, 0.0])
+            t[0] += loss_sum
+            t[1] += correct
+            t[2] += n
+        self.state.step += 1
+        self.last_lr = lr
+
+    def _end_epoch(self) -> None:
+        st = self.state
+        epoch = st.epoch + 1
+        row: Dict[str, float] = {"epoch": epoch, "step": st.step, "lr": getattr(self, "last_lr", self.tcfg.lr)}
+        tot = st.epoch_sums.get("total", [0.0, 1.0])
+        row["train_loss"] = tot[0] / max(tot[1], 1)
+        for t in self.cfg.tasks:
+            s = st.epoch_sums.get(t.name)
+            if s and s[2]:
+                row[f"train_{t.name}_loss"] = s[0] / s[2]
+                row[f"train_{t.name}_acc"] = s[1] / s[2]
+        for name, w in self.weighting.current().items():
+            row[f"weight_{name}"] = w
+        primary = self.cfg.primary.name
+        if self.valid_data:
+            res = evaluate(self.model, self.valid_data, self.device)
+            for name, r in res.items():
+                row[f"valid_{name}_loss"] = r["loss"]
+                row[f"valid_{name}_acc"] = r["acc"]
+            metric = res.get(primary, {}).get("acc", -math.inf)
+        else:
+            metric = -row["train_loss"]
+        if self.cfg.model.sharing == "soft":
+            row["soft_distance"] = float(self.model.soft_sharing_distance().detach())
+        st.history.append(row)
+        if metric > st.best_metric + self.tcfg.min_delta or st.best_epoch == 0:
+            st.best_metric, st.best_epoch, st.bad_epochs = metric, epoch, 0
+        else:
+            st.bad_epochs += 1
+        st.epoch, st.batch, st.epoch_sums = epoch, 0, {}
+        if self.tcfg.patience and st.bad_epochs >= self.tcfg.patience:
+            st.stopped_early = True
+            log.info("early stopping after epoch %d: no improvement for %d epochs (best epoch %d)", epoch, st.bad_epochs, st.best_epoch)
+        msg = " ".join(f"{k}={v:.4g}" for k, v in row.items() if k.startswith("valid_") and k.endswith("_acc"))
+        log.info("epoch %d: train loss %.4f %s", epoch, row["train_loss"], msg)
+        if self.rank == 0:
+            save_checkpoint(self.out_dir / f"epoch{epoch}.pt", self._base_ckpt())
+        self._save_resumable()
+        self._write_csv()
+
+    def fit(self, resume: bool = True, stop_after_steps: Optional[int] = None) -> TrainResult:
+        """Train to the configured number of epochs (or early stop) and write ``final.pt``.
+
+        ``stop_after_steps`` aborts after that many optimizer steps of this call without
+        saving anything extra, as a crash would (for testing resume).
+        """
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        if resume:
+            self._try_resume()
+        steps_this_call = 0
+        while self.state.epoch < self.tcfg.epochs and not self.state.stopped_early:
+            batches = self.sampler.epoch_batches(self.state.epoch + 1)
+            bar = progress(total=len(batches), initial=self.state.batch, desc=f"epoch {self.state.epoch + 1}",
+                           disable=True if self.rank else None)
+            while self.state.batch < len(batches):
+                chunks = batches[self.state.batch][self.rank :: self.world]
+                if len(batches[self.state.batch]) >= self.world:
+                    self._step(make_batch(self.train_data, chunks, self.cfg.tasks, self.tcfg.chunk_len,
+                                          self.model.left_context, self.model.right_context))
+                self.state.batch += 1
+                bar.update(1)
+                steps_this_call += 1
+                if stop_after_steps is not None and steps_this_call >= stop_after_steps:
+                    bar.close()
+                    return TrainResult(None, self.state)
+                if self.tcfg.save_every_steps and self.state.step % self.tcfg.save_every_steps == 0 \
+                        and self.state.batch < len(batches):
+                    self._save_resumable()
+            bar.close()
+            self._end_epoch()
+        final = self._write_final()
+        return TrainResult(final, self.state)
+
+    def _write_final(self) -> Optional[Path]:
+        if self.rank != 0:
+            return None
+        last = self.state.best_epoch if self.valid_data else self.state.epoch
+        first = max(1, last - self.tcfg.num_average + 1)
+        paths = [self.out_dir / f"epoch{e}.pt" for e in range(first, last + 1)]
+        paths = [p for p in paths if p.exists()]
+        ckpt = average_checkpoints(paths)
+        ckpt["train_state"] = self.state.to_dict()
+        save_checkpoint(self.out_dir / "final.pt", ckpt)
+        log.info("wrote %s (average of %s)", self.out_dir / "final.pt", ", ".join(p.name for p in paths))
+        return self.out_dir / "final.pt"
