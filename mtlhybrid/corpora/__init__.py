@@ -1,0 +1,1 @@
+"""Corpus preparation: turn a corpus folder into Kaldi data directories (FSDD, synthesized accents)."""
