@@ -1,0 +1,90 @@
+"""compute-fbank-feats: log mel filterbank features of a wav.scp into an ark/scp pair.
+
+Usage: python -m mtlhybrid.bin.compute_fbank_feats [--config=conf/fbank.conf] [--num-mel-bins=40 ...]
+           [--segments=segments] [--write-num-frames=ark,t:utt2num_frames] [--write-utt2dur=ark,t:utt2dur]
+           <wav-rspecifier> ark,scp:<feats.ark>,<feats.scp>
+
+Feature options are Kaldi's (--sample-frequency, --frame-shift, --dither, ...), given in a
+--config file or on the command line (later wins). Utterances that cannot be processed
+are skipped and logged; the exit status is 1 only when none succeeded, as in Kaldi.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from mtlhybrid.utils.cli import make_parser, tool_main
+from mtlhybrid.utils.errors import DataError
+
+
+def parse_rspecifier(spec: str) -> str:
+    """``scp:file``, ``scp,p:file`` or a plain file name -> the file name."""
+    if ":" in spec:
+        kind, _, path = spec.partition(":")
+        flags = set(kind.split(","))
+        if "scp" not in flags or not flags <= {"scp", "p", "s", "cs", "o"}:
+            raise DataError(f"unsupported rspecifier {spec!r}: expected scp:<wav.scp>")
+        return path
+    return spec
+
+
+def parse_ark_scp_wspecifier(spec: str) -> Tuple[str, str]:
+    """``ark,scp:<ark>,<scp>`` -> (ark, scp)."""
+    kind, _, rest = spec.partition(":")
+    if sorted(kind.split(",")) != ["ark", "scp"] or rest.count(",") != 1:
+        raise DataError(f"unsupported wspecifier {spec!r}: expected ark,scp:<file.ark>,<file.scp>")
+    ark, scp = rest.split(",")
+    if kind.split(",")[0] == "scp":
+        ark, scp = scp, ark
+    return ark, scp
+
+
+def parse_text_wspecifier(spec: str) -> str:
+    """``ark,t:file`` or a plain file name -> the file name."""
+    if ":" in spec:
+        kind, _, path = spec.partition(":")
+        if "ark" not in kind.split(","):
+            raise DataError(f"unsupported wspecifier {spec!r}: expected ark,t:<file>")
+        return path
+    return spec
+
+
+def make_main(kind: str):
+    def main(argv: Optional[List[str]] = None) -> int:
+        from mtlhybrid.features.config import load_feature_config
+        from mtlhybrid.features.extract import extract_features, write_text_table
+
+        p = make_parser(f"compute_{kind}_feats", __doc__ if kind == "fbank" else __doc__.replace("fbank", kind))
+        p.allow_abbrev = False
+        p.add_argument("--config", help="Kaldi-style config file of --name=value lines")
+        p.add_argument("--segments", help="segments file: extract these utterances from the recordings of wav.scp")
+        p.add_argument("--write-num-frames", help="write utt2num_frames (ark,t:<file>)")
+        p.add_argument("--write-utt2dur", help="write utt2dur (ark,t:<file>)")
+        p.add_argument("wav_rspecifier")
+        p.add_argument("feats_wspecifier")
+        args, rest = p.parse_known_args(argv)
+        bad = [r for r in rest if not r.startswith("--")]
+        if bad:
+            p.error(f"unexpected arguments {bad} (feature options must be --name=value)")
+        cfg = load_feature_config(kind, args.config, rest)
+        wav_scp = parse_rspecifier(args.wav_rspecifier)
+        if not Path(wav_scp).is_file():
+            raise DataError("no such file", path=wav_scp)
+        ark, scp = parse_ark_scp_wspecifier(args.feats_wspecifier)
+        report = extract_features(wav_scp, ark, scp, cfg, segments=args.segments)
+        if args.write_num_frames:
+            write_text_table(parse_text_wspecifier(args.write_num_frames), report.num_frames)
+        if args.write_utt2dur:
+            write_text_table(parse_text_wspecifier(args.write_utt2dur), report.durations)
+        return 0 if report.num_done > 0 else 1
+
+    main.__module__ = f"mtlhybrid.bin.compute_{kind}_feats"  # names the tool in error messages
+    return main
+
+
+main = tool_main(make_main("fbank"))
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# MFCC features for a data dir, as Kaldi's steps/make_mfcc.sh: wav.scp (or
+# segments) is split into --nj pieces, each job computes features with
+# python -m mtlhybrid.bin.compute_mfcc_feats (kaldi-native-fbank, Kaldi's numerics) into
+# <mfcc-dir>/raw_mfcc_<name>.JOB.{ark,scp}, and the pieces are combined into
+# <data>/feats.scp (+ utt2num_frames, utt2dur, frame_shift, conf/mfcc.conf).
+#
+# Utterances that cannot be processed (unreadable audio, a failing pipe, too short) are
+# skipped and named in the job logs, as Kaldi's permissive "scp,p:" reading does; this
+# script reports how many are missing and fails, as Kaldi, when fewer than 95% succeeded.
+# Features are stored as float32 (--compress true is accepted but not supported).
+
+# Begin configuration section.
+nj=4
+cmd=run.pl
+mfcc_config=conf/mfcc.conf
+compress=false
+write_utt2num_frames=true  # write <data>/utt2num_frames
+write_utt2dur=true         # write <data>/utt2dur
+# End configuration section.
+
+echo "$0 $*"  # the command line, for the log
+
+help_message="Usage: $0 [options] <data-dir> [<log-dir> [<mfcc-dir>] ]
+ e.g.: $0 --nj 4 --mfcc-config conf/mfcc.conf data/train
+Note: <log-dir> defaults to <data-dir>/log, and <mfcc-dir> defaults to <data-dir>/data
+Options:
+  --mfcc-config <config-file>           # Kaldi-style config (--num-mel-bins=40 ...)
+  --nj <nj>                             # number of parallel jobs
+  --cmd <run.pl|slurm.pl|queue.pl ...>  # how to run jobs
+  --write-utt2num-frames <true|false>   # write utt2num_frames (default true)
+  --write-utt2dur <true|false>          # write utt2dur (default true)"
+
+[ -f path.sh ] && . ./path.sh
+utils=$(cd "$(dirname "$0")/../utils" && pwd)
+. "$utils/parse_options.sh" || exit 1
+
+if [ $# -lt 1 ] || [ $# -gt 3 ]; then
+  printf "%s\n" "$help_message" 1>&2
+  exit 1
+fi
+
+data=$1
+logdir=${2:-$data/log}
+mfccdir=${3:-$data/data}
+feat_type=mfcc
+tool=mtlhybrid.bin.compute_mfcc_feats
+config=$mfcc_config
+
+for f in $data/wav.scp $data/utt2spk $config; do
+  [ ! -f $f ] && echo "$0: no such file $f" 1>&2 && exit 1
+done
+if [ -x "$utils/validate_data_dir.sh" ]; then
+  "$utils/validate_data_dir.sh" --no-text --no-feats $data || exit 1
+fi
+if $compress; then
+  echo "$0: warning: --compress true is not supported; writing uncompressed float32 features" 1>&2
+fi
+
+case $mfccdir in /*) ;; *) mfccdir=$PWD/$mfccdir ;; esac  # the scp holds absolute paths
+name=$(basename $data)
+mkdir -p $mfccdir $logdir || exit 1
+
+if [ -f $data/feats.scp ]; then
+  mkdir -p $data/.backup
+  echo "$0: moving $data/feats.scp to $data/.backup"
+  mv $data/feats.scp $data/.backup/
+fi
+
+if [ -f $data/segments ]; then
+  echo "$0: [info]: segments file exists: using that."
+  list=$data/segments
+  piece=segments
+else
+  echo "$0: [info]: no segments file exists: assuming wav.scp indexed by utterance."
+  list=$data/wav.scp
+  piece=wav
+fi
+nlines=$(wc -l < $list)
+if [ $nlines -eq 0 ]; then echo "$0: $list is empty" 1>&2; exit 1; fi
+if [ $nj -gt $nlines ]; then
+  echo "$0: [info]: reducing --nj from $nj to $nlines (the number of entries of $list)"
+  nj=$nlines
+fi
+split_files=
+for n in $(seq $nj); do split_files="$split_files $logdir/${piece}_${name}.$n.scp"; done
+"$utils/split_scp.pl" $list $split_files || exit 1
+
+if [ $piece = segments ]; then
+  inputs="--segments=$logdir/segments_${name}.JOB.scp scp,p:$data/wav.scp"
+else
+  inputs="scp,p:$logdir/wav_${name}.JOB.scp"
+fi
+opts=
+$write_utt2num_frames && opts="$opts --write-num-frames=ark,t:$logdir/utt2num_frames_${name}.JOB"
+$write_utt2dur && opts="$opts --write-utt2dur=ark,t:$logdir/utt2dur_${name}.JOB"
+
+$cmd JOB=1:$nj $logdir/make_${feat_type}_${name}.JOB.log \
+  python3 -m $tool --verbose=2 --config=$config $opts $inputs \
+    ark,scp:$mfccdir/raw_${feat_type}_$name.JOB.ark,$mfccdir/raw_${feat_type}_$name.JOB.scp \
+  || { echo "$0: error computing $feat_type features for $name; see $logdir/make_${feat_type}_${name}.*.log" 1>&2; exit 1; }
+
+for n in $(seq $nj); do
+  cat $mfccdir/raw_${feat_type}_$name.$n.scp || exit 1
+done > $data/feats.scp || exit 1
+if $write_utt2num_frames; then
+  for n in $(seq $nj); do cat $logdir/utt2num_frames_${name}.$n || exit 1; done > $data/utt2num_frames || exit 1
+fi
+if $write_utt2dur; then
+  for n in $(seq $nj); do cat $logdir/utt2dur_${name}.$n || exit 1; done > $data/utt2dur || exit 1
+fi
+
+# frame_shift in seconds, from the config's --frame-shift (milliseconds), as Kaldi.
+shift_ms=$(sed -n 's/#.*//; s/^[[:space:]]*--frame-shift=\([0-9.]*\).*/\1/p' $config | tail -n 1)
+if [ -n "$shift_ms" ]; then
+  awk -v ms=$shift_ms 'BEGIN { printf "%.3f\n", ms * 0.001 }' > $data/frame_shift
+else
+  echo 0.01 > $data/frame_shift
+fi
+mkdir -p $data/conf && cp $config $data/conf/$feat_type.conf || exit 1
+
+rm -f $logdir/${piece}_${name}.*.scp $logdir/utt2num_frames_${name}.* $logdir/utt2dur_${name}.* 2>/dev/null
+
+nf=$(wc -l < $data/feats.scp)
+nu=$(wc -l < $data/utt2spk)
+if [ $nf -ne $nu ]; then
+  echo "$0: $((nu - nf)) of $nu utterances were not processed ($nf != $nu); they are named in" \
+       "$logdir/make_${feat_type}_${name}.*.log; consider using utils/fix_data_dir.sh $data"
+fi
+if (( nf < nu - nu/20 )); then
+  echo "$0: Less than 95% of the features were successfully generated. Probably a serious error." 1>&2
+  exit 1
+fi
+echo "$0: Succeeded creating $feat_type features for $name"
