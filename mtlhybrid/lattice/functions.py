@@ -1,0 +1,228 @@
+"""Lattice algorithms: forward-backward, best path, n-best, oracle WER.
+
+All work on :class:`~mtlhybrid.lattice.lattice.StateLattice` level by level (see there).
+Scales follow Kaldi's tools: ``lattice-to-post --acoustic-scale`` multiplies acoustic
+costs; the scoring sweep's ``lattice-scale --inv-acoustic-scale=LMWT`` is
+``acoustic_scale = 1/LMWT`` here; ``lattice-add-penalty --word-ins-penalty`` adds to the
+cost of every arc with a word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from mtlhybrid.lattice.lattice import StateLattice
+
+
+@dataclass
+class Posteriors:
+    """Per-frame posteriors as a sparse list: ``post[i]`` of ``label[i]`` at ``frame[i]``."""
+
+    frame: np.ndarray
+    label: np.ndarray
+    post: np.ndarray
+    num_frames: int
+    total_log_like: float
+
+    def to_dense(self, num_labels: int, label_map: Optional[np.ndarray] = None) -> np.ndarray:
+        """``[num_frames, num_labels]`` matrix; ``label_map`` maps labels first (e.g. tid2pdf)."""
+        lab = self.label if label_map is None else np.asarray(label_map)[self.label]
+        out = np.zeros((self.num_frames, num_labels), dtype=np.float64)
+        np.add.at(out, (self.frame, lab), self.post)
+        return out
+
+    def per_frame(self) -> List[dict]:
+        """``[{label: posterior}]`` per frame (Kaldi's Posterior type)."""
+        out: List[dict] = [dict() for _ in range(self.num_frames)]
+        for t, l, p in zip(self.frame.tolist(), self.label.tolist(), self.post.tolist()):
+            out[t][l] = out[t].get(l, 0.0) + p
+        return out
+
+
+def _forward(lat: StateLattice, arc_cost: np.ndarray, log_semiring: bool) -> np.ndarray:
+    """alpha[s]: best (tropical) or summed (log) negated cost of reaching s, as a log-prob."""
+    alpha = np.full(lat.num_states, -np.inf)
+    if lat.num_states:
+        alpha[0] = 0.0
+    score = -arc_cost
+    for _, idx in lat._arcs_by_src_level():
+        cand = alpha[lat.src[idx]] + score[idx]
+        if log_semiring:
+            np.logaddexp.at(alpha, lat.dst[idx], cand)
+        else:
+            np.maximum.at(alpha, lat.dst[idx], cand)
+    return alpha
+
+
+def _backward(lat: StateLattice, arc_cost: np.ndarray, final_cost: np.ndarray) -> np.ndarray:
+    beta = -final_cost.copy()
+    score = -arc_cost
+    groups = lat._arcs_by_src_level()
+    # Process by level of the source, deepest first: every arc out of a state at level L goes to a deeper state.
+    for _, idx in reversed(groups):
+        cand = beta[lat.dst[idx]] + score[idx]
+        np.logaddexp.at(beta, lat.src[idx], cand)
+    return beta
+
+
+def forward_backward(lattice: StateLattice, acoustic_scale: float = 0.1, lm_scale: float = 1.0) -> Posteriors:
+    """Per-frame posteriors of the lattice's input labels (transition ids); each frame sums to 1.
+
+    Costs are ``lm_scale * graph + acoustic_scale * acoustic`` (Kaldi's lattice-to-post).
+    ``total_log_like`` is the log of the summed path probability under those scales.
+    """
+    lat = lattice
+    arc_cost = lat.arc_costs(lm_scale, acoustic_scale)
+    fin = lat.final_costs(lm_scale, acoustic_scale)
+    alpha = _forward(lat, arc_cost, log_semiring=True)
+    beta = _backward(lat, arc_cost, fin)
+    total = float(np.logaddexp.reduce(alpha - fin)) if lat.num_states else float("-inf")
+    em = np.nonzero(lat.ilabel != 0)[0]
+    logp = alpha[lat.src[em]] - arc_cost[em] + beta[lat.dst[em]] - total
+    post = np.exp(logp)
+    keep = post > 0
+    return Posteriors(lat.time[lat.src[em]][keep], lat.ilabel[em][keep], post[keep], lat.num_frames, total)
+
+
+@dataclass
+class BestPath:
+    words: List[int]
+    alignment: np.ndarray  # input labels (transition ids), one per frame
+    graph_cost: float
+    acoustic_cost: float
+
+
+def best_path(lattice: StateLattice, lm_scale: float = 1.0, acoustic_scale: float = 1.0, word_ins_penalty: float = 0.0) -> Optional[BestPath]:
+    """The cheapest path under ``lm_scale*graph + acoustic_scale*acoustic + penalty*words`` (lattice-best-path).
+
+    Returns None for an empty lattice. Costs reported are the path's unscaled graph and
+    acoustic costs.
+    """
+    lat = lattice
+    if lat.num_states == 0:
+        return None
+    arc_cost = lat.arc_costs(lm_scale, acoustic_scale, word_ins_penalty)
+    fin = lat.final_costs(lm_scale, acoustic_scale)
+    alpha = _forward(lat, arc_cost, log_semiring=False)
+    tot = alpha - fin
+    s = int(np.argmax(tot))
+    if not np.isfinite(tot[s]):
+        return None
+    # Backtrace: among arcs entering s, the one that achieves alpha[s].
+    order = np.argsort(lat.dst, kind="stable")
+    starts = np.searchsorted(lat.dst[order], np.arange(lat.num_states + 1))
+    arcs = []
+    while s != 0:
+        inc = order[starts[s]:starts[s + 1]]
+        cand = alpha[lat.src[inc]] - arc_cost[inc]
+        a = int(inc[np.argmax(cand)])
+        arcs.append(a)
+        s = int(lat.src[a])
+    arcs.reverse()
+    arcs_a = np.asarray(arcs, dtype=np.int64)
+    words = [int(w) for w in lat.olabel[arcs_a] if w != 0]
+    ali = lat.ilabel[arcs_a]
+    ali = ali[ali != 0].astype(np.int32)
+    last = int(lat.dst[arcs_a[-1]]) if arcs else 0
+    g = float(lat.graph_cost[arcs_a].sum() + lat.final_graph[last])
+    a = float(lat.acoustic_cost[arcs_a].sum() + lat.final_acoustic[last])
+    return BestPath(words, ali, g, a)
+
+
+def _word_acceptor(lat: StateLattice, arc_cost: np.ndarray, fin: np.ndarray):
+    """The lattice projected on words as a tropical acceptor, epsilons removed, determinized.
+
+    Determinizing in the tropical semiring keeps, for every word sequence, its best
+    path's cost: exactly what n-best over distinct word sequences needs.
+    """
+    import kaldifst
+
+    from mtlhybrid.graph.fst_arrays import FstArcs, arcs_to_fst
+
+    arcs = FstArcs(0, lat.num_states, lat.src, lat.dst, lat.olabel, lat.olabel, arc_cost, fin)
+    fst = arcs_to_fst(arcs)
+    kaldifst.rmepsilon(fst)
+    det = kaldifst.determinize(fst)
+    return det
+
+
+@dataclass
+class NBestEntry:
+    words: List[int]
+    cost: float  # the scaled total cost of the best path with these words
+
+
+def nbest(lattice: StateLattice, n: int, lm_scale: float = 1.0, acoustic_scale: float = 1.0, word_ins_penalty: float = 0.0) -> List[NBestEntry]:
+    """Up to ``n`` distinct word sequences, cheapest first (lattice-to-nbest on a determinized lattice)."""
+    import kaldifst
+
+    lat = lattice
+    if lat.num_states == 0:
+        return []
+    det = _word_acceptor(lat, lat.arc_costs(lm_scale, acoustic_scale, word_ins_penalty), lat.final_costs(lm_scale, acoustic_scale))
+    if det.num_states == 0:
+        return []
+    paths = kaldifst.convert_nbest_to_vector(kaldifst.shortest_path(det, n=int(n)))
+    out = []
+    for p in paths:
+        ok, il, _, w = kaldifst.get_linear_symbol_sequence(p)
+        if ok:
+            out.append(NBestEntry([int(x) for x in il], float(w.value)))
+    out.sort(key=lambda e: e.cost)
+    return out
+
+
+@dataclass
+class OracleResult:
+    words: List[int]
+    errors: int
+    ref_length: int
+
+    @property
+    def wer(self) -> float:
+        return 100.0 * self.errors / max(1, self.ref_length)
+
+
+def oracle(lattice: StateLattice, ref: Sequence[int]) -> Optional[OracleResult]:
+    """The word sequence in the lattice closest to ``ref`` (fewest edits): lattice-oracle.
+
+    Exact: the lattice's word acceptor is composed with a Levenshtein automaton of
+    ``ref`` (state i = i reference words consumed; match 0, substitution, insertion and
+    deletion 1) and the shortest path counts the edits.
+    """
+    import kaldifst
+
+    from mtlhybrid.graph.fst_arrays import FstArcs, arcs_to_fst
+
+    lat = lattice
+    ref = [int(w) for w in ref]
+    if lat.num_states == 0:
+        return None
+    zero = np.zeros(lat.num_arcs)
+    fin = np.where(np.isfinite(lat.final_graph), 0.0, np.inf)
+    words_fst = _word_acceptor(lat, zero, fin)
+    vocab = sorted(set(int(w) for w in lat.olabel.tolist() if w != 0))
+    src, dst, il, w = [], [], [], []
+    N = len(ref)
+    for i in range(N + 1):
+        for v in vocab:
+            src.append(i), dst.append(i), il.append(v), w.append(1.0)  # insertion
+            if i < N:
+                src.append(i), dst.append(i + 1), il.append(v), w.append(0.0 if v == ref[i] else 1.0)
+        if i < N:
+            src.append(i), dst.append(i + 1), il.append(0), w.append(1.0)  # deletion
+    il_a = np.asarray(il, dtype=np.int64)
+    final = np.full(N + 1, np.inf)
+    final[N] = 0.0
+    lev = arcs_to_fst(FstArcs(0, N + 1, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), il_a, il_a, np.asarray(w), final))
+    kaldifst.arcsort(words_fst, sort_type="olabel")
+    kaldifst.arcsort(lev, sort_type="ilabel")
+    comp = kaldifst.compose(words_fst, lev)
+    best = kaldifst.shortest_path(comp, n=1)
+    ok, il_out, _, wt = kaldifst.get_linear_symbol_sequence(best)
+    if not ok or best.num_states == 0:
+        return None
+    return OracleResult([int(x) for x in il_out], int(round(float(wt.value))), N)

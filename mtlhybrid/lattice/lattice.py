@@ -1,0 +1,286 @@
+"""State-level lattices as numpy arrays (Kaldi's ``Lattice``: graph and acoustic costs per arc).
+
+kaldi-decoder returns kaldifst ``Lattice`` objects, but kaldifst exposes almost no
+lattice algorithms (no determinization, no forward-backward). Everything here therefore
+works on :class:`StateLattice`: arcs in arrays, states renumbered in topological order
+(start = 0), and for each state its frame index and its "level" (longest arc path from
+the start). Processing arcs level by level lets dynamic programming over the whole
+lattice run as a few numpy operations per level instead of a Python loop per arc.
+
+Costs are Kaldi's: ``graph_cost`` (negated graph log-prob: LM, lexicon, transitions) and
+``acoustic_cost`` (negated, *unscaled* acoustic log-likelihood), as written to ``lat.*.gz``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+
+@dataclass
+class StateLattice:
+    src: np.ndarray
+    dst: np.ndarray
+    ilabel: np.ndarray  # transition ids (0: epsilon)
+    olabel: np.ndarray  # word ids (0: epsilon)
+    graph_cost: np.ndarray
+    acoustic_cost: np.ndarray
+    final_graph: np.ndarray  # per state; inf where not final
+    final_acoustic: np.ndarray
+    num_states: int
+    level: np.ndarray = field(default=None, repr=False)  # per state
+    time: np.ndarray = field(default=None, repr=False)  # per state: frames consumed before it
+
+    def __post_init__(self):
+        if self.level is None or self.time is None:
+            self._sort()
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_arrays(cls, num_states, start, src, dst, ilabel, olabel, graph_cost, acoustic_cost, final_graph, final_acoustic) -> "StateLattice":
+        """Build from raw arrays with any state numbering; renumbers topologically from ``start``."""
+        src = np.asarray(src, dtype=np.int64)
+        dst = np.asarray(dst, dtype=np.int64)
+        order, level = _topo_order(int(num_states), int(start), src, dst)
+        # Keep only states reachable from start and co-reachable to a final state.
+        fin = np.isfinite(np.asarray(final_graph, dtype=np.float64))
+        keep = _coaccessible(int(num_states), src, dst, fin) & (level >= 0)
+        old_ids = order[keep[order]]
+        new_id = np.full(int(num_states), -1, dtype=np.int64)
+        new_id[old_ids] = np.arange(old_ids.shape[0])
+        arc_keep = (new_id[src] >= 0) & (new_id[dst] >= 0) if src.size else np.zeros(0, dtype=bool)
+        lat = cls(
+            src=new_id[src[arc_keep]], dst=new_id[dst[arc_keep]],
+            ilabel=np.asarray(ilabel, dtype=np.int64)[arc_keep], olabel=np.asarray(olabel, dtype=np.int64)[arc_keep],
+            graph_cost=np.asarray(graph_cost, dtype=np.float64)[arc_keep],
+            acoustic_cost=np.asarray(acoustic_cost, dtype=np.float64)[arc_keep],
+            final_graph=np.asarray(final_graph, dtype=np.float64)[old_ids],
+            final_acoustic=np.asarray(final_acoustic, dtype=np.float64)[old_ids],
+            num_states=int(old_ids.shape[0]), level=np.zeros(0), time=np.zeros(0),
+        )
+        lat._sort()
+        return lat
+
+    @classmethod
+    def from_kaldifst(cls, lat) -> "StateLattice":
+        from kaldifst.lib._kaldifst import _ArcIteratorLattice
+
+        n = lat.num_states
+        src, dst, il, ol, g, a = [], [], [], [], [], []
+        fg = np.full(n, np.inf)
+        fa = np.full(n, np.inf)
+        for s in range(n):
+            fw = lat.final(s)
+            if np.isfinite(fw.value1):
+                fg[s], fa[s] = fw.value1, fw.value2
+            it = _ArcIteratorLattice(lat, s)
+            while not it.done:
+                arc = it.value
+                w = arc.weight
+                src.append(s), dst.append(arc.nextstate), il.append(arc.ilabel), ol.append(arc.olabel)
+                g.append(w.value1), a.append(w.value2)
+                it.next()
+        if n == 0:
+            return cls.empty()
+        return cls.from_arrays(n, lat.start, src, dst, il, ol, g, a, fg, fa)
+
+    @classmethod
+    def empty(cls) -> "StateLattice":
+        z = np.zeros(0, dtype=np.int64)
+        f = np.zeros(0, dtype=np.float64)
+        return cls(z, z, z, z, f, f, f, f, 0, level=z, time=z)
+
+    def to_kaldifst(self):
+        import kaldifst
+
+        lat = kaldifst.Lattice()
+        for _ in range(self.num_states):
+            lat.add_state()
+        if self.num_states == 0:
+            return lat
+        lat.start = 0
+        for s, d, i, o, g, a in zip(self.src.tolist(), self.dst.tolist(), self.ilabel.tolist(), self.olabel.tolist(),
+                                    self.graph_cost.tolist(), self.acoustic_cost.tolist()):
+            lat.add_arc(s, kaldifst.LatticeArc(i, o, kaldifst.LatticeWeight(g, a), d))
+        for s in np.nonzero(np.isfinite(self.final_graph))[0].tolist():
+            lat.set_final(s, kaldifst.LatticeWeight(float(self.final_graph[s]), float(self.final_acoustic[s])))
+        return lat
+
+    def _sort(self) -> None:
+        """Renumber states in topological order (start = 0) and compute levels and frame times."""
+        n = self.num_states
+        if n == 0:
+            self.level = np.zeros(0, dtype=np.int64)
+            self.time = np.zeros(0, dtype=np.int64)
+            return
+        order, level = _topo_order(n, 0, self.src, self.dst)
+        if np.any(level < 0):
+            raise ValueError("lattice has states unreachable from its start state")
+        perm = np.empty(n, dtype=np.int64)
+        perm[order] = np.arange(n)
+        self.src, self.dst = perm[self.src], perm[self.dst]
+        self.final_graph = self.final_graph[order]
+        self.final_acoustic = self.final_acoustic[order]
+        self.level = level[order]
+        arc_order = np.lexsort((self.dst, self.src))
+        for name in ("src", "dst", "ilabel", "olabel", "graph_cost", "acoustic_cost"):
+            setattr(self, name, getattr(self, name)[arc_order])
+        # Frame times: states in topological order, every arc into a state agrees.
+        time = np.zeros(n, dtype=np.int64)
+        emitting = (self.ilabel != 0).astype(np.int64)
+        for lv, idx in self._arcs_by_src_level():
+            np.maximum.at(time, self.dst[idx], time[self.src[idx]] + emitting[idx])
+        self.time = time
+
+    def _arcs_by_src_level(self) -> List[Tuple[int, np.ndarray]]:
+        if self.src.size == 0:
+            return []
+        lv = self.level[self.src]
+        order = np.argsort(lv, kind="stable")
+        bounds = np.nonzero(np.diff(lv[order]))[0] + 1
+        return [(int(lv[g[0]]), g) for g in np.split(order, bounds)]
+
+    # ------------------------------------------------------------ properties
+    @property
+    def num_arcs(self) -> int:
+        return int(self.src.shape[0])
+
+    @property
+    def num_frames(self) -> int:
+        fin = np.isfinite(self.final_graph)
+        return int(self.time[fin].max()) if fin.any() else 0
+
+    def arc_costs(self, lm_scale: float = 1.0, acoustic_scale: float = 1.0, word_ins_penalty: float = 0.0) -> np.ndarray:
+        """Combined arc costs ``lm_scale*graph + acoustic_scale*acoustic + penalty*[word arc]``."""
+        c = lm_scale * self.graph_cost + acoustic_scale * self.acoustic_cost
+        if word_ins_penalty:
+            c = c + word_ins_penalty * (self.olabel != 0)
+        return c
+
+    def final_costs(self, lm_scale: float = 1.0, acoustic_scale: float = 1.0) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            c = lm_scale * self.final_graph + acoustic_scale * self.final_acoustic
+        c[~np.isfinite(self.final_graph)] = np.inf
+        return c
+
+    # ------------------------------------------------------------ text form
+    def to_text(self) -> str:
+        """OpenFst/Kaldi text form of a Lattice: ``src dst ilabel olabel graph,acoustic`` lines, then finals."""
+        out = [
+            f"{s}\t{d}\t{i}\t{o}\t{_fmt(g)},{_fmt(a)}"
+            for s, d, i, o, g, a in zip(self.src.tolist(), self.dst.tolist(), self.ilabel.tolist(), self.olabel.tolist(),
+                                        self.graph_cost.tolist(), self.acoustic_cost.tolist())
+        ]
+        for s in np.nonzero(np.isfinite(self.final_graph))[0].tolist():
+            out.append(f"{s}\t{_fmt(self.final_graph[s])},{_fmt(self.final_acoustic[s])}")
+        return "\n".join(out) + ("\n" if out else "")
+
+    @classmethod
+    def from_text(cls, text: str, where: str = "") -> "StateLattice":
+        """Parse :meth:`to_text` output (start state = source of the first line, as OpenFst)."""
+        from mtlhybrid.utils.errors import DataError
+
+        src, dst, il, ol, g, a = [], [], [], [], [], []
+        finals = {}
+        start = None
+        max_state = -1
+        for k, line in enumerate(text.splitlines(), start=1):
+            f = line.split()
+            if not f:
+                continue
+            try:
+                if len(f) in (4, 5) and len(f) != 2:
+                    s, d = int(f[0]), int(f[1])
+                    w = f[4] if len(f) == 5 else "0,0"
+                    gc, ac = (float(x) for x in w.split(","))
+                    src.append(s), dst.append(d), il.append(int(f[2])), ol.append(int(f[3])), g.append(gc), a.append(ac)
+                    max_state = max(max_state, s, d)
+                elif len(f) in (1, 2):
+                    s = int(f[0])
+                    w = f[1] if len(f) == 2 else "0,0"
+                    gc, ac = (float(x) for x in w.split(","))
+                    finals[s] = (gc, ac)
+                    max_state = max(max_state, s)
+                else:
+                    raise ValueError("wrong number of fields")
+            except ValueError as e:
+                raise DataError(f"bad lattice line {k} {line!r}: {e}", path=where or None)
+            if start is None:
+                start = s
+        if start is None:
+            return cls.empty()
+        n = max_state + 1
+        fg = np.full(n, np.inf)
+        fa = np.full(n, np.inf)
+        for s, (gc, ac) in finals.items():
+            fg[s], fa[s] = gc, ac
+        return cls.from_arrays(n, start, src, dst, il, ol, g, a, fg, fa)
+
+
+def _fmt(x: float) -> str:
+    return repr(float(x)) if x != int(x) else str(int(x))
+
+
+def _topo_order(n: int, start: int, src: np.ndarray, dst: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Kahn's algorithm over states reachable from ``start``; returns (order, level per state, -1 if unreachable)."""
+    level = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), level
+    # Reachability first (epsilon-free of cycles is assumed: lattices are acyclic).
+    adj_order = np.argsort(src, kind="stable")
+    s_sorted = src[adj_order]
+    starts = np.searchsorted(s_sorted, np.arange(n + 1))
+    reach = np.zeros(n, dtype=bool)
+    stack = [start]
+    reach[start] = True
+    dst_sorted = dst[adj_order]
+    while stack:
+        s = stack.pop()
+        for d in dst_sorted[starts[s]:starts[s + 1]].tolist():
+            if not reach[d]:
+                reach[d] = True
+                stack.append(d)
+    m = reach[src] if src.size else np.zeros(0, dtype=bool)
+    indeg = np.bincount(dst[m], minlength=n) if src.size else np.zeros(n, dtype=np.int64)
+    indeg = indeg.tolist()
+    order = []
+    frontier = [start]
+    level[start] = 0
+    lv = level.tolist()
+    while frontier:
+        nxt = []
+        for s in frontier:
+            order.append(s)
+            for d in dst_sorted[starts[s]:starts[s + 1]].tolist():
+                if lv[s] + 1 > lv[d]:
+                    lv[d] = lv[s] + 1
+                indeg[d] -= 1
+                if indeg[d] == 0:
+                    nxt.append(d)
+        frontier = nxt
+    if len(order) != int(reach.sum()):
+        raise ValueError("lattice has a cycle")
+    level = np.asarray(lv, dtype=np.int64)
+    level[~reach] = -1
+    unreachable = np.nonzero(~reach)[0]
+    return np.concatenate([np.asarray(order, dtype=np.int64), unreachable]), level
+
+
+def _coaccessible(n: int, src: np.ndarray, dst: np.ndarray, final: np.ndarray) -> np.ndarray:
+    ok = final.copy()
+    if src.size == 0:
+        return ok
+    order = np.argsort(dst, kind="stable")
+    d_sorted = dst[order]
+    starts = np.searchsorted(d_sorted, np.arange(n + 1))
+    src_sorted = src[order]
+    stack = np.nonzero(ok)[0].tolist()
+    while stack:
+        s = stack.pop()
+        for p in src_sorted[starts[s]:starts[s + 1]].tolist():
+            if not ok[p]:
+                ok[p] = True
+                stack.append(p)
+    return ok
