@@ -1,0 +1,56 @@
+"""Build a context-dependency tree from tree statistics (Kaldi's build-tree).
+
+  build_tree [options] <treeacc> <roots.int> <questions.qst> <topo> <tree-out>
+
+Splits greedily to --max-leaves leaves (splits must gain more than --thresh and leave
+--min-count frames on each side), then ties leaves whose merge loses less than
+--cluster-thresh (-1: the smallest split gain; 0: no tying)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from mtlhybrid.utils.cli import make_parser, tool_main
+from mtlhybrid.utils.log import get_logger
+
+log = get_logger("build_tree")
+
+
+@tool_main
+def main(argv=None) -> int:
+    p = make_parser("build_tree", __doc__)
+    p.add_argument("--max-leaves", type=int, required=True, help="leaves after splitting (upper bound on pdfs)")
+    p.add_argument("--thresh", type=float, default=0.0, help="least log-likelihood gain of a split (Kaldi's default is 300)")
+    p.add_argument("--min-count", type=float, default=100.0, help="least frames on each side of a split")
+    p.add_argument("--cluster-thresh", type=float, default=-1.0, help="-1: smallest split gain; 0: no clustering")
+    p.add_argument("--var-floor", type=float, default=0.01)
+    p.add_argument("--log-json", default=None, help="also write the split/cluster log as JSON here")
+    p.add_argument("treeacc")
+    p.add_argument("roots")
+    p.add_argument("questions")
+    p.add_argument("topo")
+    p.add_argument("out")
+    a = p.parse_args(argv)
+    from mtlhybrid.hmm.build_tree import build_tree, read_roots
+    from mtlhybrid.hmm.questions import Questions
+    from mtlhybrid.hmm.topology import Topology
+    from mtlhybrid.hmm.tree_stats import TreeStats
+    from mtlhybrid.utils.io import atomic_write
+
+    stats = TreeStats.load(a.treeacc)
+    tree, blog = build_tree(
+        stats, Questions.read(a.questions), read_roots(a.roots), a.max_leaves,
+        min_count=a.min_count, cluster_thresh=a.cluster_thresh, thresh=a.thresh,
+        topo=Topology.read(a.topo), var_floor=a.var_floor,
+    )
+    tree.write(a.out)
+    if a.log_json:
+        with atomic_write(a.log_json) as f:
+            json.dump(blog.to_dict(), f, indent=1)
+    log.info("wrote tree with %d pdfs to %s", tree.num_pdfs, a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
