@@ -47,6 +47,11 @@ def combine_data(dest: PathLike, srcs: Sequence[PathLike]) -> DataDir:
                 d.set_table("segments", {u: f"{u} {format_seconds(0.0)} {format_seconds(dur[u])}" for u in d.utt_ids})
                 logger.info("combine_data: made whole-recording segments for %s", d.path)
 
+    if any(d.has("utt2uniq") for d in dirs):
+        for d in dirs:
+            if not d.has("utt2uniq"):  # an utterance with no copies is its own original
+                d.set_table("utt2uniq", {u: u for u in d.utt_ids})
+
     all_names = sorted({n for d in dirs for n in d.table_names()})
     owner: Dict[str, str] = {}
     for d in dirs:
