@@ -50,6 +50,13 @@ config=$mfcc_config
 for f in $data/wav.scp $data/utt2spk $config; do
   [ ! -f $f ] && echo "$0: no such file $f" 1>&2 && exit 1
 done
+# Old features go aside before validation, which would compare them with utt2spk.
+if [ -f $data/feats.scp ]; then
+  mkdir -p $data/.backup
+  echo "$0: moving $data/feats.scp to $data/.backup"
+  mv $data/feats.scp $data/.backup/
+fi
+
 if [ -x "$utils/validate_data_dir.sh" ]; then
   "$utils/validate_data_dir.sh" --no-text --no-feats $data || exit 1
 fi
@@ -60,12 +67,6 @@ fi
 case $mfccdir in /*) ;; *) mfccdir=$PWD/$mfccdir ;; esac  # the scp holds absolute paths
 name=$(basename $data)
 mkdir -p $mfccdir $logdir || exit 1
-
-if [ -f $data/feats.scp ]; then
-  mkdir -p $data/.backup
-  echo "$0: moving $data/feats.scp to $data/.backup"
-  mv $data/feats.scp $data/.backup/
-fi
 
 if [ -f $data/segments ]; then
   echo "$0: [info]: segments file exists: using that."
