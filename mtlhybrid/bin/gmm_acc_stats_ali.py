@@ -1,0 +1,92 @@
+"""gmm-acc-stats-ali: EM statistics of a GMM model (and transition counts) from alignments.
+
+Usage: python -m mtlhybrid.bin.gmm_acc_stats_ali [options] <model-in> <data-dir> <alignments-rspecifier> <stats-out>
+  e.g. python -m mtlhybrid.bin.gmm_acc_stats_ali --delta-order 2 exp/mono/1.mdl data/train/split4/1 \\
+         "ark:gunzip -c exp/mono/ali.1.gz|" exp/mono/1.1.acc
+
+Utterances are gathered into batches of about --batch-frames frames and accumulated at
+once (on --device). Utterances without features or with a length mismatch are skipped
+and counted in the log.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+from mtlhybrid.utils.cli import make_parser, tool_main
+
+
+@tool_main
+def main(argv: Optional[List[str]] = None) -> int:
+    import numpy as np
+    import torch
+
+    from mtlhybrid.gmm.accumulate import AccumAmDiagGmm, save_accs
+    from mtlhybrid.gmm.diag_gmm import AmDiagGmm
+    from mtlhybrid.gmm.tool_io import add_feature_options, open_features, read_alignments
+    from mtlhybrid.hmm.model_file import load_model
+    from mtlhybrid.utils.errors import DataError, MismatchError
+    from mtlhybrid.utils.log import get_logger
+
+    log = get_logger("gmm_acc_stats_ali")
+    p = make_parser("gmm_acc_stats_ali", __doc__)
+    add_feature_options(p)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--batch-frames", type=int, default=20000)
+    p.add_argument("model_in")
+    p.add_argument("data_dir")
+    p.add_argument("alignments")
+    p.add_argument("stats_out")
+    args = p.parse_args(argv)
+
+    tm, am_dict = load_model(args.model_in)
+    if am_dict is None:
+        raise DataError("model has no acoustic model (GMM)", path=args.model_in)
+    am = AmDiagGmm.from_dict(am_dict, device=args.device)
+    if am.num_pdfs != tm.num_pdfs:
+        raise MismatchError(f"{args.model_in}: transition model has {tm.num_pdfs} pdfs, the GMM {am.num_pdfs}")
+    reader = open_features(args.data_dir, args)
+    accs = AccumAmDiagGmm.for_model(am)
+    tid_counts = np.zeros(tm.num_transition_ids + 1)
+    feats_b, pdfs_b, nb = [], [], 0
+    done = no_feats = bad_len = 0
+
+    def flush():
+        nonlocal feats_b, pdfs_b, nb
+        if feats_b:
+            accs.accumulate(am, torch.from_numpy(np.concatenate(feats_b)), torch.from_numpy(np.concatenate(pdfs_b)))
+        feats_b, pdfs_b, nb = [], [], 0
+
+    for utt, ali in read_alignments(args.alignments):
+        if utt not in reader:
+            no_feats += 1
+            log.warning("no features for utterance %s", utt)
+            continue
+        f = reader[utt]
+        if f.shape[0] != len(ali):
+            bad_len += 1
+            log.warning("utterance %s: alignment has %d frames, features %d", utt, len(ali), f.shape[0])
+            continue
+        if f.shape[1] != am.dim:
+            raise MismatchError(f"utterance {utt}: feature dimension {f.shape[1]}, the model has {am.dim}")
+        if len(ali) and (ali.min() < 1 or ali.max() > tm.num_transition_ids):
+            raise DataError(f"transition ids outside [1, {tm.num_transition_ids}]", path=args.alignments, utt=utt)
+        tid_counts += np.bincount(ali, minlength=tm.num_transition_ids + 1)
+        feats_b.append(f)
+        pdfs_b.append(tm.tid2pdf[ali].astype(np.int64))
+        nb += len(ali)
+        done += 1
+        if nb >= args.batch_frames:
+            flush()
+    flush()
+    log.info("done %d utterances; %d without features, %d with mismatched lengths", done, no_feats, bad_len)
+    log.info("overall avg like per frame (Gaussian only) = %.6g over %g frames", accs.avg_log_like(), accs.total_frames)
+    if done == 0:
+        raise DataError("no utterance could be accumulated", path=args.alignments)
+    save_accs(args.stats_out, accs, torch.from_numpy(tid_counts))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""gmm-est: M-step of a GMM-HMM model (Gaussians and transitions), optionally mixing up.
+
+Usage: python -m mtlhybrid.bin.gmm_est [options] <model-in> <stats-in> <model-out>
+  e.g. python -m mtlhybrid.bin.gmm_est --min-gaussian-occupancy 3 --mix-up 1000 --power 0.25 \\
+         exp/mono/1.mdl "gmm_sum_accs - exp/mono/1.*.acc |" exp/mono/2.mdl
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+from mtlhybrid.utils.cli import make_parser, tool_main
+
+
+@tool_main
+def main(argv: Optional[List[str]] = None) -> int:
+    import torch
+
+    from mtlhybrid.gmm.diag_gmm import AmDiagGmm
+    from mtlhybrid.gmm.mixup import split_to_total
+    from mtlhybrid.gmm.mle import MleOptions, mle_update
+    from mtlhybrid.gmm.tool_io import load_accs_rx
+    from mtlhybrid.hmm.model_file import load_model, save_model
+    from mtlhybrid.utils.errors import DataError, MismatchError
+    from mtlhybrid.utils.log import get_logger
+
+    log = get_logger("gmm_est")
+    p = make_parser("gmm_est", __doc__)
+    p.add_argument("--min-gaussian-occupancy", type=float, default=10.0)
+    p.add_argument("--min-gaussian-weight", type=float, default=1e-5)
+    p.add_argument("--min-variance", type=float, default=1e-3)
+    p.add_argument("--variance-floor-fraction", type=float, default=1e-3, help="floor variances at this fraction of the global variance")
+    p.add_argument("--remove-low-count-gaussians", default="true", choices=["true", "false"])
+    p.add_argument("--mix-up", type=int, default=0, help="increase the number of Gaussians to this total (0: no mixing up)")
+    p.add_argument("--power", type=float, default=0.2, help="exponent of the occupancy in the mix-up allocation")
+    p.add_argument("--perturb-factor", type=float, default=0.01)
+    p.add_argument("--min-count", type=float, default=20.0, help="mix-up: minimum frames per Gaussian")
+    p.add_argument("--update-transitions", default="true", choices=["true", "false"])
+    p.add_argument("--transition-floor", type=float, default=0.01)
+    p.add_argument("--transition-min-count", type=float, default=5.0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the mix-up perturbation")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("model_in")
+    p.add_argument("stats_in")
+    p.add_argument("model_out")
+    args = p.parse_args(argv)
+
+    tm, am_dict = load_model(args.model_in)
+    if am_dict is None:
+        raise DataError("model has no acoustic model (GMM)", path=args.model_in)
+    am = AmDiagGmm.from_dict(am_dict, device=args.device)
+    accs, counts = load_accs_rx(args.stats_in, device=args.device)
+    if args.update_transitions == "true":
+        if counts is None:
+            raise DataError("statistics carry no transition counts (use --update-transitions false)", path=args.stats_in)
+        if counts.numel() != tm.num_transition_ids + 1:
+            raise MismatchError(f"{counts.numel()} transition counts for {tm.num_transition_ids} transition ids (+1)")
+        tm.mle_update(counts.numpy(), floor=args.transition_floor, min_count=args.transition_min_count)
+    opts = MleOptions(args.min_gaussian_occupancy, args.min_gaussian_weight, args.min_variance,
+                      args.variance_floor_fraction, args.remove_low_count_gaussians == "true")
+    stats = mle_update(am, accs, opts)
+    log.info("GMM update: objf change %.6g per frame over %g frames; %d Gaussians removed",
+             stats.objf_impr_per_frame, stats.count, stats.removed_gaussians)
+    if args.mix_up > 0:
+        gen = torch.Generator(device=am.device).manual_seed(args.seed)
+        split_to_total(am, accs.occs_per_pdf(), args.mix_up, power=args.power, perturb_factor=args.perturb_factor,
+                       min_count=args.min_count, generator=gen)
+    save_model(args.model_out, tm, am)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
