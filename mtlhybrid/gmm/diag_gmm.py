@@ -37,8 +37,10 @@ logger = get_logger(__name__)
 FORMAT = "mtlhybrid.am-diag-gmm"
 VERSION = 1
 
-#: default number of frames scored at once; bounds memory at chunk * num_pdfs * max_gauss floats
+#: default number of frames scored at once
 DEFAULT_CHUNK = 4096
+#: at most this many [frame, pdf, Gaussian] scores are held at once (128 MiB of float32)
+MAX_SCORES_PER_CHUNK = 1 << 25
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -327,8 +329,13 @@ class AmDiagGmm:
         return gc[pdfs] + torch.einsum("td,tgd->tg", x, mi[pdfs]) - 0.5 * torch.einsum("td,tgd->tg", x2, iv[pdfs])
 
     def log_likelihoods(self, feats: torch.Tensor, chunk: int = DEFAULT_CHUNK) -> torch.Tensor:
-        """Log-likelihood of every frame under every pdf, ``[T, num_pdfs]``, in ``chunk``-frame pieces."""
+        """Log-likelihood of every frame under every pdf, ``[T, num_pdfs]``, in ``chunk``-frame pieces.
+
+        The chunk shrinks so that one piece holds at most :data:`MAX_SCORES_PER_CHUNK`
+        component scores, whatever the model size.
+        """
         feats = torch.as_tensor(feats)
+        chunk = max(1, min(chunk, MAX_SCORES_PER_CHUNK // max(1, self.num_pdfs * self.max_gauss)))
         out = []
         for s in range(0, feats.shape[0], chunk):
             out.append(torch.logsumexp(self.component_log_likelihoods(feats[s : s + chunk]), dim=-1))
