@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 from typing import Callable, List, Optional
 
@@ -15,6 +16,14 @@ def make_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--verbose", "-v", type=int, default=0, help="verbosity level (0: info, 1: debug)")
     return p
+
+
+def _tool_name(func) -> str:
+    """The tool's name: its module's, or under ``python -m`` (module ``__main__``) the script's."""
+    name = func.__module__.rsplit(".", 1)[-1]
+    if name == "__main__":
+        name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    return name
 
 
 def tool_main(func: Callable[[Optional[List[str]]], int]) -> Callable[[Optional[List[str]]], int]:
@@ -30,7 +39,7 @@ def tool_main(func: Callable[[Optional[List[str]]], int]) -> Callable[[Optional[
         try:
             rc = func(argv)
         except MtlHybridError as e:
-            prog = func.__module__.rsplit(".", 1)[-1]
+            prog = _tool_name(func)
             print(f"{prog}: ERROR: {e}", file=sys.stderr)
             return 1
         except BrokenPipeError:
