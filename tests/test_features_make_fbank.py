@@ -79,6 +79,14 @@ def test_make_fbank_nj2_and_cmvn(tmp_path, fsdd_dir, repo_root, script_env):
         seen += 1
     assert seen == len(utts)
 
+    # utils/data/get_utt2dur.sh's tool, from the wav headers this time
+    from mtlhybrid.bin.get_utt2dur import main as get_utt2dur
+
+    (d / "utt2dur").unlink()
+    (d / "utt2num_frames").unlink()
+    assert get_utt2dur([str(d)]) == 0
+    assert dict(ln.split() for ln in (d / "utt2dur").read_text().splitlines()) == durs
+
     r = run([str(repo_root / "steps/compute_cmvn_stats.sh"), "data/train"], tmp_path, script_env)
     assert r.returncode == 0, r.stdout + r.stderr
     cmvn = dict(ln.split() for ln in (d / "cmvn.scp").read_text().splitlines())

@@ -12,6 +12,7 @@ tool fails only if no stats at all were written (as Kaldi).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Dict, List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
@@ -39,6 +40,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("stats_wspecifier")
     args = p.parse_args(argv)
     feats_scp = _strip(args.feats_rspecifier)
+    for f in [feats_scp] + ([_strip(args.spk2utt)] if args.spk2utt else []):
+        if not Path(f).is_file():
+            raise DataError("no such file", path=f)
     scp: Dict[str, str] = read_table(feats_scp)
     if not scp:
         raise DataError("empty feats.scp", path=feats_scp)

@@ -7,6 +7,7 @@ Usage: python -m mtlhybrid.bin.feat_to_dim scp:<feats.scp> [-]
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
@@ -23,6 +24,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = p.parse_args(argv)
     if args.rspecifier.startswith("scp:") or args.rspecifier.startswith("scp,"):
         path = args.rspecifier.split(":", 1)[1]
+        if not Path(path).is_file():
+            raise DataError("no such file", path=path)
         first = next(iter(read_scp_matrices(path)), None)
         if first is None:
             raise DataError("empty scp: no features to get the dimension of", path=path)

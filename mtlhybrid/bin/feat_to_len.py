@@ -8,6 +8,7 @@ Reads only the matrix headers' shapes through kaldiio (lazily, one at a time).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
@@ -29,6 +30,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             raise DataError(f"cannot read matrix {args.rspecifier!r}: {e}")
         return 0
     path = args.rspecifier.split(":", 1)[1] if ":" in args.rspecifier else args.rspecifier
+    if not Path(path).is_file():
+        raise DataError("no such file", path=path)
     lines = [f"{utt} {m.shape[0]}\n" for utt, m in read_scp_matrices(path)]
     out = args.wspecifier.split(":", 1)[1] if ":" in args.wspecifier else args.wspecifier
     if out == "-":
