@@ -10,7 +10,6 @@ float32's 7 digits).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterable, Optional, Tuple, Union
 
@@ -94,30 +93,7 @@ def apply_cmvn(feats: np.ndarray, stats: np.ndarray, norm_vars: bool = False) ->
 
 
 def write_stats_ark_scp(ark: Union[str, Path], scp: Union[str, Path], items: Iterable[Tuple[str, np.ndarray]]) -> int:
-    """Write float64 stats matrices (Kaldi ``DM``) to an ark/scp pair, both atomically.
+    """Write stats matrices to an ark/scp pair, both atomically; double (Kaldi ``DM``) as in Kaldi."""
+    from mtlhybrid.utils.kaldi_io import write_matrices_ark_scp
 
-    ``mtlhybrid.utils.kaldi_io.write_matrices_ark_scp`` stores float32 only; CMVN stats
-    stay double as in Kaldi.
-    """
-    import kaldiio
-
-    from mtlhybrid.utils.io import atomic_write
-
-    ark, scp = Path(ark).absolute(), Path(scp)
-    ark.parent.mkdir(parents=True, exist_ok=True)
-    tmp = ark.with_name(f".{ark.name}.tmp")
-    lines = []
-    try:
-        with open(tmp, "wb") as f:
-            for key, mat in items:
-                offset = f.tell()
-                kaldiio.save_ark(f, {key: np.asarray(mat, dtype=np.float64)})
-                lines.append(f"{key} {ark}:{offset + len(key.encode()) + 1}\n")
-        with atomic_write(scp) as f:
-            f.writelines(lines)
-        os.replace(tmp, ark)
-    except BaseException:
-        if tmp.exists():
-            tmp.unlink()
-        raise
-    return len(lines)
+    return write_matrices_ark_scp(ark, scp, items, dtype=np.float64)

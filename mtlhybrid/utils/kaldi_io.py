@@ -20,15 +20,19 @@ from mtlhybrid.utils.io import atomic_write, kaldi_sorted
 PathLike = Union[str, Path]
 
 
-def write_matrices_ark_scp(ark: PathLike, scp: PathLike, items: Iterable[Tuple[str, np.ndarray]]) -> int:
+def write_matrices_ark_scp(
+    ark: PathLike, scp: PathLike, items: Iterable[Tuple[str, np.ndarray]], dtype=np.float32
+) -> int:
     """Write ``(key, matrix)`` pairs to ``ark`` and an ``scp`` index; both appear atomically.
 
     The scp points at the final ark path (absolute), so the pair can be moved only together.
-    Returns the number written.
+    ``dtype`` float32 gives Kaldi's ``FM`` matrices, float64 ``DM`` (CMVN statistics are
+    double in Kaldi). Returns the number written.
     """
     import kaldiio
 
     ark, scp = Path(ark).absolute(), Path(scp)
+    ark.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     tmp_ark = ark.with_name(f".{ark.name}.tmp")
     lines = []
@@ -36,7 +40,7 @@ def write_matrices_ark_scp(ark: PathLike, scp: PathLike, items: Iterable[Tuple[s
         with open(tmp_ark, "wb") as f:
             for key, mat in items:
                 offset = f.tell()
-                kaldiio.save_ark(f, {key: np.asarray(mat, dtype=np.float32)})
+                kaldiio.save_ark(f, {key: np.asarray(mat, dtype=dtype)})
                 # kaldiio writes "key " then the binary payload; the scp offset points past "key ".
                 lines.append(f"{key} {ark}:{offset + len(key.encode()) + 1}\n")
                 n += 1
