@@ -24,5 +24,5 @@ fi
 srcdir=$1
 destdir=$2
 [ ! -f "$srcdir/utt2spk" ] && echo "$0: no such file $srcdir/utt2spk" >&2 && exit 1
-exec python3 -m mtlhybrid.bin.copy_data_dir --utt-prefix "$utt_prefix" --utt-suffix "$utt_suffix" \
-  --spk-prefix "$spk_prefix" --spk-suffix "$spk_suffix" --validate-opts "$validate_opts" "$srcdir" "$destdir"
+exec python3 -m mtlhybrid.bin.copy_data_dir --utt-prefix="$utt_prefix" --utt-suffix="$utt_suffix" \
+  --spk-prefix="$spk_prefix" --spk-suffix="$spk_suffix" --validate-opts="$validate_opts" "$srcdir" "$destdir"

@@ -18,4 +18,4 @@ fi
 data=$1
 [ ! -d "$data" ] && echo "$0: no such directory $data" >&2 && exit 1
 [ ! -f "$data/utt2spk" ] && echo "$0: no such file $data/utt2spk" >&2 && exit 1
-exec python3 -m mtlhybrid.bin.fix_data_dir --utt-extra-files "$utt_extra_files" --spk-extra-files "$spk_extra_files" "$data"
+exec python3 -m mtlhybrid.bin.fix_data_dir --utt-extra-files="$utt_extra_files" --spk-extra-files="$spk_extra_files" "$data"

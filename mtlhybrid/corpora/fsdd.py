@@ -100,14 +100,20 @@ def read_speakers(path: PathLike) -> Dict[str, FsddSpeaker]:
     return out
 
 
+def check_layout(corpus_dir: Path) -> Path:
+    """The corpus folder and its recordings/ folder must exist; returns the latter."""
+    if not corpus_dir.is_dir():
+        raise DataError("FSDD folder does not exist", path=corpus_dir)
+    rec_dir = corpus_dir / "recordings"
+    if not rec_dir.is_dir():
+        raise DataError("no recordings/ folder in the FSDD folder (expected recordings/{digit}_{speaker}_{take}.wav)", path=rec_dir)
+    return rec_dir
+
+
 def scan_fsdd(corpus_dir: PathLike, speakers: Optional[Dict[str, FsddSpeaker]] = None) -> FsddScan:
     """List the recordings, checking the layout; names not matching the pattern are counted."""
     corpus_dir = Path(corpus_dir).resolve()
-    rec_dir = corpus_dir / "recordings"
-    if not corpus_dir.is_dir():
-        raise DataError("FSDD folder does not exist", path=corpus_dir)
-    if not rec_dir.is_dir():
-        raise DataError("no recordings/ folder in the FSDD folder (expected recordings/{digit}_{speaker}_{take}.wav)", path=rec_dir)
+    rec_dir = check_layout(corpus_dir)
     if speakers is None:
         speakers = read_speakers(corpus_dir / "speakers.tsv")
     scan = FsddScan()
@@ -180,6 +186,7 @@ def prepare_fsdd(
     """
     corpus_dir = Path(corpus_dir).resolve()
     out_dir = Path(out_dir)
+    check_layout(corpus_dir)
     spk_table = read_speakers(corpus_dir / "speakers.tsv")
     scan = scan_fsdd(corpus_dir, spk_table)
     utts = scan.utterances

@@ -232,10 +232,11 @@ def lhotse_to_datadir(out_dir: PathLike, recordings=None, supervisions=None, cut
     else:
         if recordings is None or supervisions is None:
             raise ValueError("give cuts, or both recordings and supervisions")
+        recs = {r.id: r for r in recordings}  # manifests read from files may be lazy: index once
         for sup in supervisions:
-            if sup.recording_id not in recordings:
+            if sup.recording_id not in recs:
                 raise DataError(f"supervision refers to recording {sup.recording_id}, which is not in the RecordingSet", utt=sup.id)
-            items.append((sup, recordings[sup.recording_id], sup.start))
+            items.append((sup, recs[sup.recording_id], sup.start))
 
     by_utt: Dict[str, Tuple] = {}
     for sup, rec, start in items:
