@@ -139,7 +139,9 @@ class Trainer:
             from torch.nn.parallel import DistributedDataParallel
 
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.module = DistributedDataParallel(self.objective, device_ids=ids, find_unused_parameters=True)
+            # Only a per-corpus input layer leaves parameters unused in a step (the other corpora's).
+            unused = config.model.input_layer == "per_corpus"
+            self.module = DistributedDataParallel(self.objective, device_ids=ids, find_unused_parameters=unused)
         params = list(self.objective.parameters())
         if self.tcfg.optimizer == "adamw":
             self.optimizer = torch.optim.AdamW(params, lr=self.tcfg.lr, weight_decay=self.tcfg.weight_decay)
@@ -222,7 +224,29 @@ class Trainer:
         self.state.step += 1
         self.last_lr = lr
 
+    def _reduce_epoch_sums(self) -> None:
+        """Sum every process's training statistics so the log describes the whole epoch."""
+        if self.world == 1:
+            return
+        import torch.distributed as dist
+
+        keys = ["total"] + [t.name for t in self.cfg.tasks]
+        flat = []
+        for k in keys:
+            v = self.state.epoch_sums.get(k, [0.0, 0.0] if k == "total" else [0.0, 0.0, 0.0])
+            flat.extend(v)
+        t = torch.tensor(flat, dtype=torch.float64, device=self.device if self.device.type == "cuda" else "cpu")
+        dist.all_reduce(t)
+        vals = t.tolist()
+        sums, i = {}, 0
+        for k in keys:
+            n = 2 if k == "total" else 3
+            sums[k] = vals[i : i + n]
+            i += n
+        self.state.epoch_sums = sums
+
     def _end_epoch(self) -> None:
+        self._reduce_epoch_sums()
         st = self.state
         epoch = st.epoch + 1
         row: Dict[str, float] = {"epoch": epoch, "step": st.step, "lr": getattr(self, "last_lr", self.tcfg.lr)}
@@ -256,11 +280,31 @@ class Trainer:
             st.stopped_early = True
             log.info("early stopping after epoch %d: no improvement for %d epochs (best epoch %d)", epoch, st.bad_epochs, st.best_epoch)
         msg = " ".join(f"{k}={v:.4g}" for k, v in row.items() if k.startswith("valid_") and k.endswith("_acc"))
-        log.info("epoch %d: train loss %.4f %s", epoch, row["train_loss"], msg)
+        if self.rank == 0:
+            log.info("epoch %d: train loss %.4f %s", epoch, row["train_loss"], msg)
         if self.rank == 0:
             save_checkpoint(self.out_dir / f"epoch{epoch}.pt", self._base_ckpt())
         self._save_resumable()
         self._write_csv()
+        self._write_tensorboard(row)
+
+    def _write_tensorboard(self, row: Mapping[str, float]) -> None:
+        """Scalars to <dir>/tensorboard when the tensorboard package is installed (optional)."""
+        if self.rank != 0:
+            return
+        if not hasattr(self, "_tb"):
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self._tb = SummaryWriter(str(self.out_dir / "tensorboard"))
+            except ImportError:
+                self._tb = None
+                log.debug("tensorboard not installed: CSV log only")
+        if self._tb is not None:
+            for k, v in row.items():
+                if k != "epoch":
+                    self._tb.add_scalar(k, v, int(row["epoch"]))
+            self._tb.flush()
 
     def fit(self, resume: bool = True, stop_after_steps: Optional[int] = None) -> TrainResult:
         """Train to the configured number of epochs (or early stop) and write ``final.pt``.
