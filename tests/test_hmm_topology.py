@@ -61,6 +61,12 @@ def test_lang_topo_reads(tmp_path):
     assert t == Topology.from_text(KALDI_TOPO)
 
 
+def test_probabilities_not_summing_to_one_only_warn(caplog):
+    t = Topology.from_text(KALDI_TOPO.replace("<Transition> 1 0.75 <Transition> 2 0.25", "<Transition> 1 0.5 <Transition> 2 0.25", 1))
+    assert t.phone_states(3)[1].transitions == [(1, 0.5), (2, 0.25)]
+    assert "sum to 0.75" in caplog.text
+
+
 def test_forward_and_self_loop_pdf_classes():
     text = """<Topology> <TopologyEntry> <ForPhones> 1 2 </ForPhones>
 <State> 0 <ForwardPdfClass> 0 <SelfLoopPdfClass> 1 <Transition> 0 0.5 <Transition> 1 0.5 </State>
@@ -77,7 +83,7 @@ def test_forward_and_self_loop_pdf_classes():
     [
         (KALDI_TOPO.replace("<State> 3 </State>", "<State> 3 <PdfClass> 3 </State>", 1), "last state"),
         (KALDI_TOPO.replace("<Transition> 2 0.25 </State>", "<Transition> 7 0.25 </State>", 1), "state 7"),
-        (KALDI_TOPO.replace("<State> 1 <PdfClass> 1 <Transition> 1 0.75", "<State> 1 <PdfClass> 1 <Transition> 1 0.5", 1), "sum to"),
+        (KALDI_TOPO.replace("<Transition> 0 0.75 <Transition> 1 0.25", "<Transition> 0 0.75 <Transition> 2 0.25", 1), "state 1 cannot be reached"),
         (KALDI_TOPO.replace("3 4 5 6", "3 4 5 6 1"), "more than one"),
         (KALDI_TOPO.replace("<State> 2 <PdfClass> 2", "<State> 5 <PdfClass> 2", 1), "numbered"),
         (KALDI_TOPO.replace("<PdfClass> 1 <Transition>", "<PdfClas> 1 <Transition>", 1), "unexpected token"),

@@ -181,10 +181,10 @@ class _Builder:
             if qmat.shape[0] == 0:
                 continue
             v_c = np.bincount(inv, weights=st.counts, minlength=len(uniq))
-            v_s = np.zeros((len(uniq), st.sums.shape[1]))
-            v_q = np.zeros_like(v_s)
-            np.add.at(v_s, inv, st.sums)
-            np.add.at(v_q, inv, st.sumsq)
+            order = np.argsort(inv, kind="stable")
+            starts = np.searchsorted(inv[order], np.arange(len(uniq)))
+            v_s = np.add.reduceat(st.sums[order], starts, axis=0)
+            v_q = np.add.reduceat(st.sumsq[order], starts, axis=0)
             in_range = uniq < qmat.shape[1]
             mask = np.zeros((qmat.shape[0], len(uniq)), dtype=bool)
             mask[:, in_range] = qmat[:, uniq[in_range]]

@@ -27,6 +27,9 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mtlhybrid.utils.errors import DataError
 from mtlhybrid.utils.io import atomic_write
+from mtlhybrid.utils.log import get_logger
+
+log = get_logger(__name__)
 
 PathLike = Union[str, Path]
 
@@ -237,14 +240,20 @@ class Topology:
                 for d, p in s.transitions:
                     if not 0 <= d < n:
                         raise DataError(f"{where}: state {i} has a transition to state {d}, which does not exist", path=self._source)
-                    if d == 0 and i != 0:
-                        # Kaldi forbids arcs into the initial state except its own self-loop
-                        raise DataError(f"{where}: state {i} has a transition back to state 0", path=self._source)
                     if not (p > 0.0):
                         raise DataError(f"{where}: state {i} has a transition probability {p} (must be > 0)", path=self._source)
                 tot = sum(p for _, p in s.transitions)
-                if abs(tot - 1.0) > 0.01:
-                    raise DataError(f"{where}: probabilities out of state {i} sum to {tot:g}, not 1", path=self._source)
+                if abs(tot - 1.0) > 0.01:  # Kaldi only warns: training renormalises them anyway
+                    log.warning("%s: %s: probabilities out of state %d sum to %g, not 1", self._source, where, i, tot)
+            reached, stack = {0}, [0]
+            while stack:
+                for d, _ in e.states[stack.pop()].transitions:
+                    if d not in reached:
+                        reached.add(d)
+                        stack.append(d)
+            for j in range(1, n):
+                if j not in reached:
+                    raise DataError(f"{where}: state {j} cannot be reached from state 0", path=self._source)
             classes = sorted({c for s in e.states[:-1] for c in (s.pdf_class, s.loop_pdf_class)})
             if classes != list(range(len(classes))):
                 raise DataError(f"{where}: pdf classes must be 0..N-1 without gaps, got {classes}", path=self._source)
