@@ -103,3 +103,14 @@ def test_fix_script(broken_dir, script_env, repo_root):
     assert "kept 4 of 6 utterances" in r.stdout
     assert "removed 1: empty transcript (jackson_2_0)" in r.stdout
     assert ".backup" in r.stdout
+
+
+def test_fix_drops_non_utf8_and_blank_lines(broken_dir):
+    text = (broken_dir / "text").read_bytes().replace(b"theo_4_0 FOUR", b"theo_4_0 F\xd6UR\n")
+    write(broken_dir, "text", text)
+    rep = fix_data_dir(broken_dir)
+    assert rep.removed["text: line is not UTF-8"] == 1
+    assert rep.removed["text: blank line"] == 1
+    assert rep.removed_examples["missing from text"] == ["theo_4_0"]
+    assert rep.utts_after == 3
+    validate_data_dir(broken_dir, no_feats=True)

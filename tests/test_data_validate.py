@@ -4,6 +4,7 @@ input fails with a message naming the file, line and utterance."""
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -159,10 +160,28 @@ def test_kaldi_validator_accepts_our_dir(tmp_path, fsdd_dir, kaldi_utils):
     from mtlhybrid.corpora.fsdd import prepare_fsdd
     from mtlhybrid.data.subset import subset_data_dir
 
+    from mtlhybrid.data.combine import combine_data
+    from mtlhybrid.data.copy import copy_data_dir
+    from mtlhybrid.data.lhotse_bridge import datadir_to_cuts, lhotse_to_datadir
+    from mtlhybrid.data.split import split_data
+
     prepare_fsdd(fsdd_dir, tmp_path / "d", split="speaker", max_takes=2)
     subset_data_dir(tmp_path / "d" / "train", tmp_path / "d" / "sub", per_spk=3)
+    copy_data_dir(tmp_path / "d" / "test", tmp_path / "d" / "copy", utt_prefix="x-", spk_prefix="x-")
+    combine_data(tmp_path / "d" / "comb", [tmp_path / "d" / "train", tmp_path / "d" / "copy"])
+    split_data(tmp_path / "d" / "comb", 2)
+    # a segments dir (cuts trimmed inside their recordings) written back from lhotse
+    from lhotse import CutSet
+
+    def trimmed(c):  # the middle 0.2 s of each utterance, as its own segment of the recording
+        t = c.truncate(offset=0.05, duration=0.2)
+        return replace(t, supervisions=[replace(s, start=0.0, duration=t.duration) for s in t.supervisions])
+
+    cuts = CutSet.from_cuts(trimmed(c) for c in datadir_to_cuts(tmp_path / "d" / "sub"))
+    lhotse_to_datadir(tmp_path / "d" / "seg", cuts=cuts)
+    assert (tmp_path / "d" / "seg" / "segments").is_file()
     s5 = kaldi_utils.parent  # Kaldi's scripts call utils/... relative to the recipe dir
-    for name in ("train", "test", "sub"):
+    for name in ("train", "test", "sub", "copy", "comb", "comb/split2/1", "seg"):
         r = subprocess.run(["utils/validate_data_dir.sh", "--no-feats", str(tmp_path / "d" / name)],
                            cwd=s5, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
         assert r.returncode == 0, r.stdout + r.stderr
