@@ -1,0 +1,107 @@
+"""Lattice utilities on lattices decoded from artificial scores: posteriors, best path, n-best, oracle, archives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("kaldi_decoder")
+
+from mtlhybrid.align.aligner import equal_align
+from mtlhybrid.decode.decoder import DecodeOptions, Decoder, DecodingGraph
+from mtlhybrid.graph.hclg import make_hclg
+from mtlhybrid.graph.toy import make_toy_system
+from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
+from mtlhybrid.graph.transitions import TransitionTables
+from mtlhybrid.lattice.functions import best_path, forward_backward, nbest, oracle
+from mtlhybrid.lattice.io import read_lattices, write_lattices
+from mtlhybrid.lattice.lattice import StateLattice
+
+SENTS = [["one", "two", "three"], ["four", "five"], ["oh", "zero", "one"], ["two", "two", "oh"]]
+
+
+@pytest.fixture(scope="module")
+def decoded(tmp_path_factory):
+    """A lattice whose acoustics are ambiguous (noisy scores), with its reference and decode result."""
+    import torch
+
+    torch.set_num_threads(1)
+    s = make_toy_system(tmp_path_factory.mktemp("toy"), SENTS)
+    g = make_hclg(s.lang, s.tree, s.transition_model)
+    comp = TrainingGraphCompiler.from_lang(s.lang, s.tree, s.transition_model)
+    tb = TransitionTables.from_model(s.transition_model)
+    ref = ["one", "two", "three"]
+    ali = equal_align(comp.compile("u", ref), 100, utt="u")
+    rng = np.random.default_rng(3)
+    sc = rng.normal(-4.0, 2.0, (100, s.tree.num_pdfs)).astype(np.float32)
+    sc[np.arange(100), tb.tid2pdf[ali]] = 0.0
+    r = Decoder(DecodingGraph(g.fst, tb), DecodeOptions(beam=16.0, lattice_beam=10.0)).decode(sc)
+    return s, tb, [s.lang.words[w] for w in ref], r
+
+
+def test_forward_backward_posteriors_sum_to_one_per_frame(decoded):
+    s, tb, _, r = decoded
+    post = forward_backward(r.lattice, acoustic_scale=0.1)
+    assert post.num_frames == 100
+    dense = post.to_dense(tb.num_tids + 1)
+    np.testing.assert_allclose(dense.sum(axis=1), 1.0, atol=1e-6)
+    pdf_post = post.to_dense(s.tree.num_pdfs, label_map=tb.tid2pdf)
+    np.testing.assert_allclose(pdf_post.sum(axis=1), 1.0, atol=1e-6)
+    assert np.isfinite(post.total_log_like)
+    # The 1-best alignment's pdf is the most probable one on (nearly) every frame, and
+    # sharpening the acoustics concentrates the mass on it.
+    best = tb.tid2pdf[r.alignment]
+    assert np.mean(pdf_post.argmax(axis=1) == best) > 0.9
+    sharp = forward_backward(r.lattice, acoustic_scale=1.0).to_dense(s.tree.num_pdfs, label_map=tb.tid2pdf)
+    assert sharp[np.arange(100), best].mean() > pdf_post[np.arange(100), best].mean()
+
+
+def test_lattice_contains_the_best_path(decoded):
+    _, _, _, r = decoded
+    bp = best_path(r.lattice, lm_scale=1.0, acoustic_scale=0.1)
+    assert bp.words == r.words
+    np.testing.assert_array_equal(bp.alignment, r.alignment)
+    np.testing.assert_allclose([bp.graph_cost, bp.acoustic_cost], [r.graph_cost, r.acoustic_cost], rtol=1e-4)
+    # A huge insertion penalty favours the shortest hypothesis in the lattice.
+    short = best_path(r.lattice, 1.0, 0.1, word_ins_penalty=1000.0)
+    assert len(short.words) <= len(bp.words)
+
+
+def test_nbest_gives_distinct_word_sequences_cheapest_first(decoded):
+    _, _, _, r = decoded
+    nb = nbest(r.lattice, 6, lm_scale=1.0, acoustic_scale=0.1)
+    assert len(nb) >= 2
+    seqs = [tuple(e.words) for e in nb]
+    assert len(set(seqs)) == len(seqs)
+    assert list(seqs[0]) == r.words
+    assert all(a.cost <= b.cost for a, b in zip(nb, nb[1:]))
+
+
+def test_oracle_is_never_worse_than_one_best(decoded):
+    import kaldialign
+
+    s, _, ref, r = decoded
+    wrong_ref = ref[:2] + [s.lang.words["five"]]  # a reference the 1-best does not match
+    for reference in (ref, wrong_ref):
+        o = oracle(r.lattice, reference)
+        one_best_errors = kaldialign.edit_distance(reference, r.words)["total"]
+        assert o.errors <= one_best_errors
+    assert oracle(r.lattice, ref).errors == 0
+    # if the lattice has "... two five"-like alternatives the oracle finds them; it is exact in any case:
+    nb_words = [e.words for e in nbest(r.lattice, 50, 1.0, 0.1)]
+    best_in_nbest = min(kaldialign.edit_distance(wrong_ref, w)["total"] for w in nb_words)
+    assert oracle(r.lattice, wrong_ref).errors <= best_in_nbest
+
+
+def test_archive_round_trip_and_kaldifst_conversion(decoded, tmp_path):
+    _, _, _, r = decoded
+    lat = r.lattice
+    write_lattices(tmp_path / "lat.1.gz", [("utt-b", lat), ("utt-a", StateLattice.empty())])
+    back = dict(read_lattices(tmp_path / "lat.1.gz"))
+    assert set(back) == {"utt-a", "utt-b"} and back["utt-a"].num_states == 0
+    b = back["utt-b"]
+    assert (b.num_states, b.num_arcs) == (lat.num_states, lat.num_arcs)
+    np.testing.assert_allclose(b.acoustic_cost, lat.acoustic_cost)
+    assert best_path(b, 1.0, 0.1).words == r.words
+    again = StateLattice.from_kaldifst(lat.to_kaldifst())
+    assert again.num_arcs == lat.num_arcs and best_path(again, 1.0, 0.1).words == r.words
