@@ -119,13 +119,13 @@ def test_soft_sharing_penalty_pulls_towers_together():
         model = net(c)
         obj = MtlObjective(model, w, penalty)
         opt = torch.optim.SGD(obj.parameters(), lr=0.05)
-        d0 = float(model.soft_sharing_distance())
+        d0 = float(model.soft_sharing_distance().detach())
         for _ in range(15):
             loss, _ = obj(x, "default", None, targets)
             opt.zero_grad()
             loss.backward()
             opt.step()
-        return d0, float(model.soft_sharing_distance())
+        return d0, float(model.soft_sharing_distance().detach())
 
     d0, d_pen = run(1.0)
     _, d_free = run(0.0)
