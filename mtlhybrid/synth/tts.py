@@ -1,7 +1,8 @@
 """Synthesize one utterance to a 16-bit mono WAV at a chosen rate.
 
 espeak-ng writes 22,050 Hz and flite 8 or 16 kHz, so every output passes through sox
-to resample (with ``gain -1`` so resampling never clips). The settings that made an
+to resample (with ``gain -1`` so resampling never clips, and ``-R`` so that sox's dither
+is seeded the same way every time: without it the same settings give different bytes). The settings that made an
 utterance are a small dataclass that a data dir can record, so the audio can be
 regenerated bit for bit.
 """
@@ -63,7 +64,7 @@ def synthesize(text: str, out_wav: Union[str, Path], settings: SynthesisSettings
             raise MtlHybridError(f"{settings.engine} failed on {text!r} with voice {settings.voice}: {res.stderr.strip()}")
         tmp_out = Path(tmp) / "out.wav"
         res = subprocess.run(
-            [sox, str(raw), "-r", str(settings.sample_rate), "-c", "1", "-b", "16", str(tmp_out), "gain", "-1", *effects],
+            [sox, "-R", str(raw), "-r", str(settings.sample_rate), "-c", "1", "-b", "16", str(tmp_out), "gain", "-1", *effects],
             capture_output=True,
             text=True,
         )
