@@ -92,6 +92,10 @@ def test_split_by_speaker_and_reuse(fsdd_small, tmp_path):
     os.utime(data / "text", (future, future))
     split_data(data, 3)
     assert (jobs[0] / "utt2spk").stat().st_mtime_ns != m
+    m = (jobs[0] / "utt2spk").stat().st_mtime_ns
+    (data / "utt2dur").unlink()  # a table gone from the data dir: the split is redone without it
+    split_data(data, 3)
+    assert not (jobs[0] / "utt2dur").exists()
     with pytest.raises(DataError, match="5 speakers into 6 jobs"):
         split_data(data, 6)
     utt_jobs = split_data(data, 6, per_utt=True)

@@ -4,7 +4,6 @@ behave as Kaldi's (run as the scripts, stdin to stdout)."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 

@@ -76,8 +76,10 @@ def split_is_current(data: Path, split_dir: Path, num_jobs: int) -> bool:
     """True when every job dir exists and each table of ``data`` is not newer than its copy in job 1."""
     if not all((split_dir / str(j)).is_dir() for j in range(1, num_jobs + 1)):
         return False
-    dd = DataDir.load(data)
-    for name in dd.table_names():
+    names = DataDir.load(data).table_names()
+    if set(DataDir.load(split_dir / "1").table_names()) - set(names):
+        return False  # the split has a table the data dir no longer has
+    for name in names:
         src, dst = data / name, split_dir / "1" / name
         if not dst.is_file() or dst.stat().st_mtime < src.stat().st_mtime:
             return False
