@@ -57,6 +57,8 @@ def test_subset_follows_each_files_index(seg_dir, tmp_path):
     assert out.table("utt2accent") == {"b_2": "DEU-German"} and out.labels("emotion") == {"a_2": "happy"}
     out2 = DataDir.load(seg_dir).subset(["a_1"])
     assert out2.table("spk2gender") == {"a": "f"} and out2.table("cmvn.scp") == {"a": "cmvn.ark:5"}
+    again = DataDir.from_dict(out2.to_dict())
+    assert again.to_dict() == out2.to_dict() and again.utt_ids == ["a_1"]
     assert "utt2emotion" in out2.table_names() and out2.labels("emotion") == {}
 
 

@@ -367,5 +367,26 @@ class DataDir:
         self._names = None
         return dest
 
+    def to_dict(self) -> dict:
+        """Every table and scalar file in memory (reads them all); for tests and small dirs."""
+        self.load_all()
+        return {
+            "path": str(self.path) if self.path is not None else None,
+            "tables": {n: dict(self.table(n)) for n in self.table_names()},
+            "scalars": dict(self._scalars),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "DataDir":
+        dd = cls()
+        for name, t in d.get("tables", {}).items():
+            dd.set_table(name, t)
+        for name, v in d.get("scalars", {}).items():
+            dd.set_scalar(name, v)
+        if d.get("path"):
+            dd.path = Path(d["path"])
+            dd._names = []  # everything is in memory already
+        return dd
+
     def __repr__(self) -> str:
         return f"DataDir({str(self.path) if self.path else '<memory>'}, tables={self.table_names()})"
