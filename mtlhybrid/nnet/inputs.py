@@ -87,12 +87,19 @@ def load_task_targets(cfg: MtlConfig, task: TaskConfig, corpus: str, split: str 
     return load_alignment_targets(alis[task.ali], task.source, _phones_txt(paths), task.phone_map)
 
 
-def build_inputs(cfg: MtlConfig, feat_opts: FeatureOptions = FeatureOptions()
+def build_inputs(cfg: MtlConfig, feat_opts: FeatureOptions = FeatureOptions(),
+                 label_classes: Optional[Mapping[str, List[str]]] = None,
                  ) -> Tuple[List[CorpusData], List[CorpusData], Dict[str, TaskIdentity]]:
-    """Training corpora, validation corpora and task identities for a config whose corpora have paths."""
+    """Training corpora, validation corpora and task identities for a config whose corpora have paths.
+
+    ``label_classes`` fixes the class list of some label tasks (fine-tuning keeps a source
+    network's accent classes so its head can be reused); others take the labels seen.
+    """
     if not cfg.corpora:
         raise DataError("no corpora given (config 'corpora' section or --data/--ali on the command line)")
-    label_classes = {t.name: _label_classes(cfg, t) for t in cfg.tasks if t.source == "label"}
+    fixed = dict(label_classes or {})
+    label_classes = {t.name: list(fixed[t.name]) if t.name in fixed else _label_classes(cfg, t)
+                     for t in cfg.tasks if t.source == "label"}
     identities: Dict[str, TaskIdentity] = {}
     train, valid = [], []
     for name, paths in cfg.corpora.items():

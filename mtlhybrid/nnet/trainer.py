@@ -20,7 +20,7 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 import torch
 from torch import nn
@@ -44,11 +44,16 @@ PathLike = Union[str, Path]
 class MtlObjective(nn.Module):
     """Network + loss weighting in one module, so DDP synchronises both (uncertainty weights too)."""
 
-    def __init__(self, model: MtlNet, weighting: LossWeighting, soft_penalty: float = 0.0):
+    def __init__(self, model: MtlNet, weighting: LossWeighting, soft_penalty: float = 0.0,
+                 regularizer: Optional[Callable[..., torch.Tensor]] = None):
         super().__init__()
         self.model = model
         self.weighting = weighting
         self.soft_penalty = soft_penalty
+        # Extra loss term ``regularizer(model, feats, corpus, lengths, logits) -> scalar`` (adaptation:
+        # L2-SP toward source weights, KL toward a source network's outputs). Inside the module, so
+        # DDP sees its gradients as part of the forward pass.
+        self.regularizer = regularizer
 
     def forward(self, feats, corpus: str, lengths, targets: Mapping[str, torch.Tensor]):
         logits = self.model(feats, corpus, lengths)
@@ -66,6 +71,8 @@ class MtlObjective(nn.Module):
         total = self.weighting(losses, present)
         if self.soft_penalty and self.model.soft:
             total = total + self.soft_penalty * self.model.soft_sharing_distance()
+        if self.regularizer is not None:
+            total = total + self.regularizer(self.model, feats, corpus, lengths, logits)
         return total, stats
 
 
@@ -112,10 +119,19 @@ class Trainer:
     hashes the checkpoints carry). ``out_dir`` receives ``epoch<N>.pt``, ``last.pt``
     (resumable), ``final.pt`` (average of the last ``num_average`` epochs up to the best
     one) and ``train_log.csv``.
+
+    Hooks for fine-tuning (:mod:`mtlhybrid.adapt`): ``init_state`` is a (partial) state
+    dict loaded over the freshly initialised network before training (a resumed run's
+    ``last.pt`` still wins); ``freeze`` names submodules of the network (e.g.
+    ``towers.shared.layers.0``) whose parameters are not trained and which stay in eval
+    mode (batchnorm statistics fixed); ``regularizer`` is added to the loss (see
+    :class:`MtlObjective`).
     """
 
     def __init__(self, config: MtlConfig, train: Sequence[CorpusData], identities: Mapping[str, TaskIdentity],
-                 out_dir: PathLike, valid: Sequence[CorpusData] = (), device: Union[str, torch.device] = "cpu"):
+                 out_dir: PathLike, valid: Sequence[CorpusData] = (), device: Union[str, torch.device] = "cpu",
+                 init_state: Optional[Mapping[str, torch.Tensor]] = None, freeze: Sequence[str] = (),
+                 regularizer: Optional[Callable[..., torch.Tensor]] = None):
         self.cfg = config
         self.tcfg = config.train
         self.train_data = list(train)
@@ -132,8 +148,22 @@ class Trainer:
                 raise MismatchError(f"no targets/identity given for task {t.name}")
         torch.manual_seed(self.tcfg.seed)
         self.model = MtlNet(config, self.feat_dims, {k: v.num_classes for k, v in self.identities.items()}).to(self.device)
+        if init_state is not None:
+            missing, unexpected = self.model.load_state_dict(dict(init_state), strict=False)
+            if unexpected:
+                raise MismatchError(f"initial weights for parameters the network does not have: {', '.join(unexpected[:5])}")
+            log.info("initialised %d tensors from given weights; %d left at random init%s", len(init_state) - len(unexpected),
+                     len(missing), f" ({', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''})" if missing else "")
+        modules = dict(self.model.named_modules())
+        bad = [n for n in freeze if n not in modules]
+        if bad:
+            raise MismatchError(f"cannot freeze {bad[0]}: the network has no such module")
+        self.frozen = [modules[n] for n in freeze]
+        for m in self.frozen:
+            for prm in m.parameters():
+                prm.requires_grad_(False)
         self.weighting = LossWeighting(config.tasks, self.tcfg.weighting).to(self.device)
-        self.objective = MtlObjective(self.model, self.weighting, config.model.soft_penalty)
+        self.objective = MtlObjective(self.model, self.weighting, config.model.soft_penalty, regularizer)
         self.module: nn.Module = self.objective
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel
@@ -142,7 +172,7 @@ class Trainer:
             # Only a per-corpus input layer leaves parameters unused in a step (the other corpora's).
             unused = config.model.input_layer == "per_corpus"
             self.module = DistributedDataParallel(self.objective, device_ids=ids, find_unused_parameters=unused)
-        params = list(self.objective.parameters())
+        params = [prm for prm in self.objective.parameters() if prm.requires_grad]
         if self.tcfg.optimizer == "adamw":
             self.optimizer = torch.optim.AdamW(params, lr=self.tcfg.lr, weight_decay=self.tcfg.weight_decay)
         else:
@@ -205,6 +235,8 @@ class Trainer:
         for g in self.optimizer.param_groups:
             g["lr"] = lr
         self.module.train()
+        for m in self.frozen:
+            m.eval()
         b = batch.to(self.device)
         total, stats = self.module(b.feats, b.corpus, b.lengths, b.targets)
         self.optimizer.zero_grad(set_to_none=True)
