@@ -120,3 +120,61 @@ def read_int_vectors(path: PathLike) -> Iterator[Tuple[str, np.ndarray]]:
                 yield fields[0], np.array([int(x) for x in fields[1:]], dtype=np.int64)
             except ValueError:
                 raise DataError(f"non-integer value in {line[:60]!r}", path=path, line=lineno)
+
+
+class MatrixWriter:
+    """Write ``(key, matrix)`` pairs to a Kaldi wspecifier, as a binary archive.
+
+    ``ark:-`` (or ``-``) streams to stdout, so one tool's scores pipe into the next as in
+    Kaldi's pipelines; ``ark:file.ark`` writes a file atomically; ``ark,scp:a.ark,a.scp``
+    writes an archive and its index together.
+    """
+
+    def __init__(self, wspecifier: str, dtype=np.float32):
+        self.spec = wspecifier
+        self.dtype = dtype
+        head, sep, rest = wspecifier.partition(":")
+        opts = head.split(",") if sep else []
+        if not sep or opts[0] != "ark":
+            rest = wspecifier
+            opts = ["ark"]
+        self._scp_path = None
+        if "scp" in opts:
+            parts = rest.split(",")
+            if len(parts) != 2:
+                raise DataError(f"'ark,scp:' needs '<ark>,<scp>', got {wspecifier!r}")
+            rest, self._scp_path = parts
+        self._path = rest
+        self._items = []
+        self._stdout = rest == "-"
+        self._ctx = None
+        self._file = None
+
+    def __enter__(self) -> "MatrixWriter":
+        import sys
+
+        if self._stdout:
+            self._file = sys.stdout.buffer
+        elif self._scp_path is None:
+            self._ctx = atomic_write(self._path, mode="wb", encoding=None)
+            self._file = self._ctx.__enter__()
+        return self
+
+    def write(self, key: str, mat: np.ndarray) -> None:
+        import kaldiio
+
+        if self._scp_path is not None:
+            self._items.append((key, np.asarray(mat, dtype=self.dtype)))
+            return
+        kaldiio.save_ark(self._file, {key: np.asarray(mat, dtype=self.dtype)})
+        if self._stdout:
+            self._file.flush()
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._scp_path is not None:
+            if exc_type is None:
+                write_matrices_ark_scp(self._path, self._scp_path, self._items, dtype=self.dtype)
+            return False
+        if self._ctx is not None:
+            return self._ctx.__exit__(exc_type, exc, tb)
+        return False

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Aligns a data dir with a GMM system (speaker-independent features), as Kaldi's
+# steps/align_si.sh. Writes <align-dir>/ali.JOB.gz (transition ids, Kaldi binary archives),
+# num_jobs, final.mdl, tree, phones.txt, cmvn_opts and delta_opts: the layout
+# steps/train_deltas.sh and steps/nnet/train_mtl.sh read. Utterances that fail with
+# --beam are retried with --retry-beam, then logged by id and counted.
+
+# Begin configuration section.
+nj=4
+cmd=run.pl
+scale_opts="--transition-scale 1.0 --acoustic-scale 0.1 --self-loop-scale 0.1"
+beam=10
+retry_beam=40
+boost_silence=1.0
+# End configuration section.
+
+echo "$0 $*"
+help_message="Usage: $0 [options] <data-dir> <lang-dir> <src-dir> <align-dir>
+ e.g.: $0 data/train data/lang exp/tri1 exp/tri1_ali
+main options (for others, see top of script file)
+  --nj <nj>                  # number of parallel jobs (default $nj)
+  --cmd <cmd>                # run.pl, slurm.pl or queue.pl (default $cmd)
+  --beam <beam>              # alignment beam (default $beam)
+  --retry-beam <beam>        # beam for utterances that fail (default $retry_beam)
+  --boost-silence <factor>   # silence likelihood boost (default $boost_silence)"
+
+[ -f path.sh ] && . ./path.sh
+. utils/parse_options.sh || exit 1
+set -euo pipefail
+
+if [ $# != 4 ]; then
+  echo "$help_message" >&2
+  exit 1
+fi
+
+data=$1
+lang=$2
+srcdir=$3
+dir=$4
+
+for f in $data/feats.scp $data/cmvn.scp $data/text $lang/L.fst $lang/words.txt $lang/oov.int \
+         $lang/phones/silence.csl $srcdir/final.mdl $srcdir/tree; do
+  [ ! -f $f ] && echo "$0: no such file $f" >&2 && exit 1
+done
+utils/check_phones_compatible.sh $lang/phones.txt $srcdir/phones.txt
+
+oov=$(cat $lang/oov.int)
+silphonelist=$(cat $lang/phones/silence.csl)
+mkdir -p $dir/log
+echo $nj > $dir/num_jobs
+utils/split_data.sh $data $nj
+sdata=$data/split$nj
+cmvn_opts=$(cat $srcdir/cmvn_opts 2>/dev/null || echo "--apply-cmvn true --norm-vars false")
+delta_opts=$(cat $srcdir/delta_opts 2>/dev/null || echo "--delta-order 2")
+for f in cmvn_opts delta_opts phones.txt tree; do [ -f $srcdir/$f ] && cp $srcdir/$f $dir/; done
+echo "$cmvn_opts" > $dir/cmvn_opts
+echo "$delta_opts" > $dir/delta_opts
+cp $srcdir/final.mdl $dir/final.mdl  # a copy: the ali dir must survive retraining of the source
+py="python3 -m mtlhybrid.bin"
+
+for n in $(seq $nj); do
+  utils/sym2int.pl --map-oov $oov -f 2- $lang/words.txt < $sdata/$n/text > $dir/text.$n.int
+done
+
+echo "$0: aligning data in $data using model from $srcdir, putting alignments in $dir"
+$cmd JOB=1:$nj $dir/log/align.JOB.log \
+  $py.gmm_compute_likes $cmvn_opts $delta_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+    $dir/final.mdl $sdata/JOB ark:- \| \
+  $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
+    $dir/tree $dir/final.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz
+
+steps/summarize_alignment_logs.sh $dir
+echo "$0: done aligning data."

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Triphone GMM-HMM training on delta features, as Kaldi's steps/train_deltas.sh: tree
+# statistics from the source alignments, phone questions by clustering plus the lang's
+# extra questions, a decision tree with <num-leaves> leaves (the senones), a model initialised
+# from the tree statistics, the source alignments converted to the new tree, then EM with
+# realignment on a schedule while Gaussians are added up to <tot-gauss>.
+# The work is in mtlhybrid.bin.{acc_tree_stats,sum_tree_stats,cluster_phones,compile_questions,
+# build_tree,gmm_init_model,convert_ali,gmm_compute_likes,align_mapped,gmm_acc_stats_ali,gmm_est}.
+
+# Begin configuration section.
+nj=4
+cmd=run.pl
+stage=-5
+scale_opts="--transition-scale 1.0 --acoustic-scale 0.1 --self-loop-scale 0.1"
+realign_iters="10 20 30"
+num_iters=35           # number of EM iterations
+max_iter_inc=25        # last iteration that adds Gaussians
+beam=10
+retry_beam=40
+boost_silence=1.0
+power=0.25             # exponent of the occupation count in the Gaussian allocation
+cluster_thresh=-1      # -1: tie leaves whose merge costs less than the smallest split gain
+min_count=100          # least frames on each side of a tree split (Kaldi's --min-count)
+tree_thresh=300        # least log-likelihood gain of a tree split (Kaldi's build-tree --thresh)
+cmvn_opts=             # default: the source dir's
+delta_opts="--delta-order 2"
+device=cpu
+# End configuration section.
+
+echo "$0 $*"
+help_message="Usage: $0 [options] <num-leaves> <tot-gauss> <data-dir> <lang-dir> <alignment-dir> <exp-dir>
+ e.g.: $0 2000 10000 data/train data/lang exp/mono_ali exp/tri1
+main options (for others, see top of script file)
+  --nj <nj>                       # number of parallel jobs (default: the alignment dir's)
+  --cmd <cmd>                     # run.pl, slurm.pl or queue.pl (default $cmd)
+  --num-iters <n>                 # EM iterations (default $num_iters)
+  --realign-iters <'n n ...'>     # iterations that realign (default '$realign_iters')
+  --min-count <n>                 # least frames per tree leaf side (default $min_count)
+  --stage <stage>                 # resume from this stage (default $stage)"
+
+[ -f path.sh ] && . ./path.sh
+. utils/parse_options.sh || exit 1
+set -euo pipefail
+
+if [ $# != 6 ]; then
+  echo "$help_message" >&2
+  exit 1
+fi
+
+numleaves=$1
+totgauss=$2
+data=$3
+lang=$4
+alidir=$5
+dir=$6
+
+for f in $alidir/final.mdl $alidir/ali.1.gz $alidir/num_jobs $data/feats.scp $data/cmvn.scp $data/text \
+         $lang/phones.txt $lang/topo $lang/L.fst $lang/words.txt $lang/oov.int $lang/phones/sets.int \
+         $lang/phones/roots.int $lang/phones/extra_questions.int $lang/phones/context_indep.csl \
+         $lang/phones/silence.csl; do
+  [ ! -f $f ] && echo "$0: no such file $f" >&2 && exit 1
+done
+utils/check_phones_compatible.sh $lang/phones.txt $alidir/phones.txt
+
+nj=$(cat $alidir/num_jobs)
+oov=$(cat $lang/oov.int)
+ciphonelist=$(cat $lang/phones/context_indep.csl)
+silphonelist=$(cat $lang/phones/silence.csl)
+[ -z "$cmvn_opts" ] && cmvn_opts=$(cat $alidir/cmvn_opts 2>/dev/null || echo "--apply-cmvn true --norm-vars false")
+mkdir -p $dir/log
+echo $nj > $dir/num_jobs
+echo "$cmvn_opts" > $dir/cmvn_opts
+echo "$delta_opts" > $dir/delta_opts
+cp $lang/phones.txt $dir/phones.txt
+utils/split_data.sh $data $nj
+sdata=$data/split$nj
+feat_opts="$cmvn_opts $delta_opts"
+py="python3 -m mtlhybrid.bin"
+
+if [ $stage -le -5 ]; then
+  echo "$0: accumulating tree stats"
+  $cmd JOB=1:$nj $dir/log/acc_tree.JOB.log \
+    $py.acc_tree_stats --ci-phones $ciphonelist $delta_opts $alidir/final.mdl $sdata/JOB ark:$alidir/ali.JOB.gz \
+      $dir/JOB.treeacc
+  $py.sum_tree_stats $dir/treeacc $dir/*.treeacc 2> $dir/log/sum_tree_acc.log
+  rm $dir/*.treeacc
+fi
+
+if [ $stage -le -4 ]; then
+  echo "$0: getting questions for tree-building, via clustering"
+  $cmd $dir/log/questions.log \
+    $py.cluster_phones $dir/treeacc $lang/phones/sets.int $dir/questions.int
+  cat $lang/phones/extra_questions.int >> $dir/questions.int
+  $cmd $dir/log/compile_questions.log \
+    $py.compile_questions $lang/topo $dir/questions.int $dir/questions.qst
+  echo "$0: building the tree"
+  $cmd $dir/log/build_tree.log \
+    $py.build_tree --max-leaves $numleaves --thresh $tree_thresh --min-count $min_count \
+      --cluster-thresh $cluster_thresh --log-json $dir/log/build_tree.json \
+      $dir/treeacc $lang/phones/roots.int $dir/questions.qst $lang/topo $dir/tree
+  $cmd $dir/log/init_model.log \
+    $py.gmm_init_model --write-occs $dir/1.occs $dir/tree $dir/treeacc $lang/topo $dir/1.mdl
+fi
+
+if [ $stage -le -3 ]; then
+  echo "$0: converting alignments from $alidir to use current tree"
+  $cmd JOB=1:$nj $dir/log/convert.JOB.log \
+    $py.convert_ali $alidir/final.mdl $dir/1.mdl $dir/tree ark:$alidir/ali.JOB.gz $dir/ali.JOB.gz
+fi
+
+if [ $stage -le -2 ]; then
+  for n in $(seq $nj); do
+    utils/sym2int.pl --map-oov $oov -f 2- $lang/words.txt < $sdata/$n/text > $dir/text.$n.int
+  done
+fi
+
+numgauss=$numleaves
+incgauss=$(( (totgauss - numgauss) / max_iter_inc ))
+[ $incgauss -lt 0 ] && incgauss=0
+x=1
+while [ $x -lt $num_iters ]; do
+  echo "$0: training pass $x"
+  if [ $stage -le $x ]; then
+    if echo " $realign_iters " | grep -q " $x "; then
+      echo "$0: aligning data"
+      $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
+        $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+          $dir/$x.mdl $sdata/JOB ark:- \| \
+        $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
+          $dir/tree $dir/$x.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz
+    fi
+    $cmd JOB=1:$nj $dir/log/acc.$x.JOB.log \
+      $py.gmm_acc_stats_ali $feat_opts --device $device $dir/$x.mdl $sdata/JOB ark:$dir/ali.JOB.gz $dir/$x.JOB.acc
+    $cmd $dir/log/update.$x.log \
+      $py.gmm_est --mix-up $numgauss --power $power --device $device \
+        $dir/$x.mdl "$py.gmm_sum_accs - $dir/$x.*.acc |" $dir/$((x+1)).mdl
+    rm -f $dir/$x.mdl $dir/$x.*.acc $dir/$x.occs
+  fi
+  [ $x -le $max_iter_inc ] && numgauss=$((numgauss + incgauss))
+  x=$((x+1))
+done
+
+ln -sf $x.mdl $dir/final.mdl
+steps/summarize_alignment_logs.sh $dir
+echo "$0: done training system with delta+delta-delta features in $dir"
