@@ -103,7 +103,7 @@ def test_chapter_speakers_and_no_gender_label(tmp_path, speech):
 def test_speakers_txt_errors(tmp_path):
     p = tmp_path / "SPEAKERS.TXT"
     p.write_text(";ID|SEX|SUBSET|MINUTES|NAME\n19 | X | train-clean-5 | 1.0 | A\n")
-    with pytest.raises(DataError, match="line 2.*not F or M|not F or M"):
+    with pytest.raises(DataError, match=r"SPEAKERS.TXT:2: sex .X. of speaker 19 is not F or M"):
         read_speakers_txt(p)
     p.write_text("19 | F | train-clean-5\n")
     with pytest.raises(DataError, match="ID \\| SEX"):
