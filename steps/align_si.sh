@@ -12,6 +12,8 @@ scale_opts="--transition-scale 1.0 --acoustic-scale 0.1 --self-loop-scale 0.1"
 beam=10
 retry_beam=40
 boost_silence=1.0
+generate_lattices=false  # also write state-level lattices of the training graphs (lat.JOB.gz)
+lattice_beam=6.0
 # End configuration section.
 
 echo "$0 $*"
@@ -22,7 +24,8 @@ main options (for others, see top of script file)
   --cmd <cmd>                # run.pl, slurm.pl or queue.pl (default $cmd)
   --beam <beam>              # alignment beam (default $beam)
   --retry-beam <beam>        # beam for utterances that fail (default $retry_beam)
-  --boost-silence <factor>   # silence likelihood boost (default $boost_silence)"
+  --boost-silence <factor>   # silence likelihood boost (default $boost_silence)
+  --generate-lattices <bool> # also write lat.JOB.gz, lattices of the training graphs (default $generate_lattices)"
 
 [ -f path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
@@ -62,11 +65,13 @@ for n in $(seq $nj); do
   utils/sym2int.pl --map-oov $oov -f 2- $lang/words.txt < $sdata/$n/text > $dir/text.$n.int
 done
 
+lat_opts=
+$generate_lattices && lat_opts="--lattices $dir/lat.JOB.gz --lattice-beam $lattice_beam"
 echo "$0: aligning data in $data using model from $srcdir, putting alignments in $dir"
 $cmd JOB=1:$nj $dir/log/align.JOB.log \
   $py.gmm_compute_likes $cmvn_opts $delta_opts --boost-silence $boost_silence --silence-phones $silphonelist \
     $dir/final.mdl $sdata/JOB ark:- \| \
-  $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
+  $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam $lat_opts \
     $dir/tree $dir/final.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz
 
 steps/summarize_alignment_logs.sh $dir

@@ -108,6 +108,40 @@ class Aligner:
         return AlignResult(None, float("-inf"), retried=self.opts.retry_beam > self.opts.beam)
 
 
+    def lattice(self, graph, pdf_scores: np.ndarray, lattice_beam: float = 6.0):
+        """State-level lattice of the training graph (for lattice-based targets or statistics).
+
+        Kaldi's align-with-lattices: the lattice decoder runs on the same scores as
+        :meth:`align` (``--beam``, then ``--retry-beam``). The decoder sees scaled acoustic
+        scores plus scaled transition log-probabilities; the returned lattice keeps them apart
+        as Kaldi's do: transition costs in the graph cost, unscaled acoustic costs. None
+        when no path survives.
+        """
+        import kaldi_decoder
+
+        from mtlhybrid.lattice.lattice import StateLattice
+
+        mat = tid_score_matrix(pdf_scores, self.tables, self.opts.acoustic_scale, self._trans_logp)
+        for attempt, beam in enumerate((self.opts.beam, self.opts.retry_beam)):
+            if attempt == 1 and not (self.opts.retry_beam > self.opts.beam):
+                break
+            cfg = kaldi_decoder.LatticeSimpleDecoderConfig(beam=float(beam), lattice_beam=float(lattice_beam))
+            dec = kaldi_decoder.LatticeSimpleDecoder(graph, cfg)
+            dec.decode(kaldi_decoder.DecodableCtc(mat))
+            if not np.isfinite(dec.final_relative_cost()):
+                continue
+            ok, raw = dec.get_raw_lattice()
+            if not ok or raw.num_states == 0:
+                continue
+            lat = StateLattice.from_kaldifst(raw)
+            trans_cost = np.where(lat.ilabel > 0, -self._trans_logp[np.maximum(lat.ilabel, 0)], 0.0)
+            lat.graph_cost = lat.graph_cost + trans_cost
+            lat.acoustic_cost = (lat.acoustic_cost - trans_cost) / self.opts.acoustic_scale
+            lat.final_acoustic = lat.final_acoustic / self.opts.acoustic_scale
+            return lat
+        return None
+
+
 def align_utterance(graph, pdf_scores: np.ndarray, transition_model, **opts) -> AlignResult:
     """One-off alignment (build an :class:`Aligner` to align many utterances)."""
     return Aligner(transition_model, AlignOptions(**opts)).align(graph, pdf_scores)

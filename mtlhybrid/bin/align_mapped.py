@@ -64,6 +64,8 @@ def main(argv=None):
     p.add_argument("--transition-scale", type=float, default=1.0)
     p.add_argument("--self-loop-scale", type=float, default=0.1)
     p.add_argument("--word-symbol-table", default=None)
+    p.add_argument("--lattices", default=None, help="also write state-level lattices of the training graphs here (lat.JOB.gz)")
+    p.add_argument("--lattice-beam", type=float, default=6.0)
     p.add_argument("tree")
     p.add_argument("model")
     p.add_argument("lexicon_fst")
@@ -80,20 +82,31 @@ def main(argv=None):
     tm, comp = load_system(a.tree, a.model, a.lexicon_fst)
     aligner = Aligner(comp.tables, AlignOptions(a.acoustic_scale, a.transition_scale, a.self_loop_scale, a.beam, a.retry_beam))
     out, no_trans, failed, retried = [], [], [], 0
+    lattices = []
     tot, frames = 0.0, 0
     for utt, mat in read_matrices(a.loglikes):
         if utt not in trans:
             no_trans.append(utt)
             continue
-        r = aligner.align(comp.compile_ids(trans[utt]), mat)
+        graph = comp.compile_ids(trans[utt])
+        r = aligner.align(graph, mat)
         if not r.ok:
             failed.append(utt)
             continue
+        if a.lattices:
+            lat = aligner.lattice(graph, mat, a.lattice_beam)
+            if lat is not None:
+                lattices.append((utt, lat))
         retried += int(r.retried)
         out.append((utt, r.alignment))
         tot += r.score
         frames += len(r.alignment)
     write_int_table(a.ali_wspecifier, out)
+    if a.lattices:
+        from mtlhybrid.lattice.io import write_lattices
+
+        write_lattices(strip_rspecifier(a.lattices), lattices)
+        logger.info("wrote %d training lattices to %s", len(lattices), a.lattices)
     if no_trans:
         logger.warning("%d utterances have no transcript: %s", len(no_trans), " ".join(no_trans[:20]))
     if failed:
