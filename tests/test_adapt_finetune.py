@@ -148,3 +148,30 @@ def test_tool_drops_label_task_without_labels(setup, tmp_path, capsys, caplog):
     rc = nnet_adapt.main([str(r / "exp/src/final.pt"), str(tmp_path / "exp2"), "--data", str(r / "data/new"),
                           "--ali", str(r / "exp/new_ali"), "--freeze-layers", "7"])
     assert rc == 1 and "the trunk has 3" in capsys.readouterr().err
+
+
+def test_adapt_script(setup, repo_root, tmp_path):
+    """steps/nnet/adapt.sh: a self-contained dir with the new tree, a per-speaker subset, frozen first layer."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    r = setup
+    env = dict(os.environ, LC_ALL="C", OMP_NUM_THREADS="1")
+    env["PATH"] = f"{repo_root / 'utils'}:{Path(os.sys.executable).parent}:{env.get('PATH', '')}"
+    d = tmp_path / "mtl_adapt"
+    p = subprocess.run([str(repo_root / "steps/nnet/adapt.sh"), "--num-utts-per-spk", "3", "--freeze-layers", "1",
+                        "--l2-weight", "0.1", "--set", "train.epochs=1", str(r / "exp/src"), str(r / "data/new"),
+                        str(r / "lang_new"), str(r / "exp/new_ali"), str(d)], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    for f in ("final.pt", "final.mdl", "tree", "phones.txt", "ali_train_pdf.counts", "cmvn_opts", "adapt.json", "log/info.log"):
+        assert (d / f).is_file(), f
+    assert (d / "tree").read_bytes() == (r / "exp/new_ali/tree").read_bytes()
+    assert len((d / "data/train/utt2spk").read_text().splitlines()) == 6  # 3 per speaker, 2 speakers
+    src = load_checkpoint(r / "exp/src/final.pt")["model"]
+    new = load_checkpoint(d / "final.pt")["model"]
+    assert torch.equal(src["towers.shared.layers.0.conv.weight"], new["towers.shared.layers.0.conv.weight"])
+    assert new["heads.senone.out.net.weight"].shape[0] == 12
+    # usage on a wrong argument count
+    p = subprocess.run([str(repo_root / "steps/nnet/adapt.sh"), "a", "b"], env=env, capture_output=True, text=True)
+    assert p.returncode == 1 and "Usage:" in p.stderr

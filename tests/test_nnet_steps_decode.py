@@ -6,7 +6,9 @@ flat-start (equal) alignments, and HCLG from utils/mkgraph.sh. The network is ti
 trains for a few epochs; decoding must still be far better than chance.
 """
 
+import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -39,18 +41,19 @@ def run(cmd, cwd, env, ok=True):
     return p
 
 
-@pytest.fixture(scope="module")
-def system(fsdd_dir, tmp_path_factory, repo_root):
-    """A recipe-like dir (steps/utils links) with data, features, lang, monophone alignments and a graph."""
+def build_system(s5, fsdd_dir, repo_root, test_utts=20):
+    """A recipe-like dir (steps/utils links) with data, features, lang, monophone alignments and a graph.
+
+    Also used by test_transcribe_cli.py. Returns the environment for running the scripts.
+    """
+    from mtlhybrid.bin import align_equal
     from mtlhybrid.corpora.fsdd import prepare_fsdd
     from mtlhybrid.graph.toy import make_toy_lang
     from mtlhybrid.hmm.model_file import save_model
     from mtlhybrid.hmm.topology import Topology
     from mtlhybrid.hmm.transition_model import TransitionModel
     from mtlhybrid.hmm.tree import monophone_tree
-    from mtlhybrid.bin import align_equal
 
-    s5 = tmp_path_factory.mktemp("s5")
     (s5 / "steps").symlink_to(repo_root / "steps")
     (s5 / "utils").symlink_to(repo_root / "utils")
     env = dict(os.environ)
@@ -58,9 +61,10 @@ def system(fsdd_dir, tmp_path_factory, repo_root):
     env["LC_ALL"] = "C"
     env["OMP_NUM_THREADS"] = "1"
     prepare_fsdd(fsdd_dir, s5 / "data", split="take", test_takes=1, speakers=SPEAKERS, max_takes=4)
+    run(["utils/subset_data_dir.sh", "data/test", str(test_utts), "data/test_small"], s5, env)
     (s5 / "conf").mkdir()
     (s5 / "conf/fbank.conf").write_text(FBANK_CONF)
-    for part in ("train", "test"):
+    for part in ("train", "test_small"):
         run(["steps/make_fbank.sh", "--nj", "1", "--fbank-config", "conf/fbank.conf", f"data/{part}"], s5, env)
         run(["steps/compute_cmvn_stats.sh", f"data/{part}"], s5, env)
     lang = make_toy_lang(s5 / "data/local", [[w] for w in PRONS], prons=PRONS)
@@ -78,22 +82,35 @@ def system(fsdd_dir, tmp_path_factory, repo_root):
     (mono / "num_jobs").write_text("1\n")
     run(["utils/mkgraph.sh", "data/lang", "exp/mono", "exp/mono/graph"], s5, env)
     (s5 / "mtl.yaml").write_text(CONFIG)
-    return s5, env
+    return env
 
 
-def test_train_decode_score(system):
+@pytest.fixture(scope="module")
+def system(fsdd_dir, tmp_path_factory, repo_root):
+    s5 = tmp_path_factory.mktemp("s5")
+    return s5, build_system(s5, fsdd_dir, repo_root)
+
+
+@pytest.fixture(scope="module")
+def trained(system):
     s5, env = system
     p = run(["steps/nnet/train_mtl.sh", "--config", "mtl.yaml", "--valid-num-spk", "1", "--set", "train.epochs=6",
              "data/train", "data/lang", "exp/mono", "exp/mtl"], s5, env)
+    assert "holding out speakers yweweler" in p.stdout
+    return s5, env
+
+
+def test_train_decode_score(trained):
+    s5, env = trained
     d = s5 / "exp/mtl"
     for f in ("final.pt", "final.mdl", "tree", "phones.txt", "ali_train_pdf.counts", "conf/fbank.conf", "cmvn_opts",
-              "config.yaml", "log/train.log", "valid_spk.list"):
+              "config.yaml", "log/train.log", "log/info.log", "valid_spk.list"):
         assert (d / f).is_file(), f
     assert (d / "conf/fbank.conf").read_text() == FBANK_CONF
     log = (d / "train_log.csv").read_text().splitlines()
     assert len(log) == 7 and "valid_senone_acc" in log[0]
 
-    p = run(["steps/nnet/decode.sh", "--nj", "2", "exp/mono/graph", "data/test", "exp/mtl/decode_test"], s5, env)
+    p = run(["steps/nnet/decode.sh", "--nj", "2", "exp/mono/graph", "data/test_small", "exp/mtl/decode_test"], s5, env)
     dec = d / "decode_test"
     assert (dec / "lat.1.gz").is_file() and (dec / "lat.2.gz").is_file()
     assert (dec / "wer_10_0.0").is_file() and (dec / "scoring_kaldi/best_wer").is_file()
@@ -102,19 +119,42 @@ def test_train_decode_score(system):
     wer = float(best.split()[1])
     assert wer < 50.0, best  # chance is 90% (10 digits)
     acc = (dec / "aux/accent/acc").read_text()
-    assert acc.startswith("%ACC ") and "/ 50 ]" in acc
+    assert acc.startswith("%ACC ") and "/ 20 ]" in acc
     conf = (dec / "aux/accent/confusion").read_text()
     assert "BEL-French" in conf and "recall" in conf
     assert "%ACC" in p.stdout and "%WER" in p.stdout
     assert not list(dec.glob("scores.*"))
 
 
-def test_usage_and_mismatch(system, tmp_path):
-    s5, env = system
-    for script in ("steps/nnet/train_mtl.sh", "steps/nnet/decode.sh"):
+def test_usage_and_mismatch(trained, tmp_path):
+    s5, env = trained
+    for script in ("steps/nnet/train_mtl.sh", "steps/nnet/decode.sh", "steps/nnet/adapt.sh", "steps/nnet/transcribe.sh"):
         p = run([script, "--help"], s5, env)
         assert "Usage:" in p.stdout
         p = run([script, "a", "b"], s5, env, ok=False)
         assert p.returncode == 1 and "Usage:" in p.stderr
     p = run(["steps/nnet/train_mtl.sh", "data/train", "data/lang", "exp/nothing", "exp/x"], s5, env, ok=False)
     assert p.returncode == 1 and "no such file exp/nothing/final.mdl" in p.stderr
+
+    # a graph of another lang: refused, naming both
+    other = tmp_path / "graph_other"
+    shutil.copytree(s5 / "exp/mono/graph", other)
+    with open(other / "phones.txt", "a") as f:
+        f.write("XX 999\n")
+    p = run(["steps/nnet/decode.sh", "--skip-scoring", "true", str(other), "data/test_small", "exp/mtl/decode_other"],
+            s5, env, ok=False)
+    assert p.returncode != 0 and "different phone sets" in p.stderr and str(other) in p.stderr and "exp/mtl" in p.stderr
+    assert not (s5 / "exp/mtl/decode_other/lat.1.gz").exists()
+
+    # a model dir whose tree is not the network's: refused, naming both
+    from mtlhybrid.graph.toy import left_context_tree
+    from mtlhybrid.hmm.topology import Topology
+    from mtlhybrid.lang.lang_dir import LangDir
+
+    bad = tmp_path / "mtl_other_tree"
+    shutil.copytree(s5 / "exp/mtl", bad, ignore=shutil.ignore_patterns("decode*", "epoch*", "last.pt", "data"))
+    lang = LangDir.load(s5 / "data/lang")
+    left_context_tree(Topology.read(lang.topo_path), lang).write(bad / "tree")
+    p = run(["python3", "-m", "mtlhybrid.bin.nnet_check_dir", str(bad)], s5, env, ok=False)
+    assert p.returncode == 1 and "MismatchError" not in p.stderr
+    assert f"{bad}/final.pt has" in p.stderr and f"{bad}/tree" in p.stderr

@@ -40,7 +40,7 @@ Options:
   --keep-scores <bool>      # keep the score matrices (default $keep_scores)
   --stage <n>               # 0 decode, 1 auxiliary tasks, 2 scoring (default $stage)"
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+repo=$(cd -P "$(dirname "$0")" && cd ../.. && pwd)  # physical: steps/ may be a recipe's symlink
 [ -f path.sh ] && . ./path.sh
 . "$repo/utils/parse_options.sh" || exit 1
 set -euo pipefail
@@ -99,6 +99,11 @@ fi
 
 if [ $stage -le 2 ] && ! $skip_scoring; then
   [ ! -f $data/text ] && echo "$0: no $data/text: not scoring" && exit 0
-  (cd "$repo" && steps/score.sh $scoring_opts --cmd "$cmd" $(readlink -f $data) $(readlink -f $graphdir) $(readlink -f $dir))
+  if [ -f utils/parse_options.sh ] && [ -x steps/score.sh ]; then  # a recipe dir, as Kaldi expects
+    steps/score.sh $scoring_opts --cmd "$cmd" $data $graphdir $dir
+  else  # score.sh sources utils/ from the current dir: run it from the repository
+    abs_data=$(readlink -f $data); abs_graph=$(readlink -f $graphdir); abs_dir=$(readlink -f $dir)
+    (cd "$repo" && steps/score.sh $scoring_opts --cmd "$cmd" $abs_data $abs_graph $abs_dir)
+  fi
 fi
 echo "$0: done decoding into $dir"

@@ -20,7 +20,7 @@ delta_order=0
 # End configuration section.
 # Handled here, not by parse_options.sh: --config <yaml> (parse_options would source it as
 # shell), and the repeatable --set KEY=VALUE and --extra-ali NAME=DIR.
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+repo=$(cd -P "$(dirname "$0")" && cd ../.. && pwd)  # physical: steps/ may be a recipe's symlink
 mtl_config=$repo/mtlhybrid/nnet/configs/mtl_example.yaml
 sets=()
 extra_alis=()
