@@ -60,7 +60,7 @@ def build_system(s5, fsdd_dir, repo_root, test_utts=20):
     env["PATH"] = f"{repo_root / 'utils'}:{Path(os.sys.executable).parent}:{env.get('PATH', '')}"
     env["LC_ALL"] = "C"
     env["OMP_NUM_THREADS"] = "1"
-    prepare_fsdd(fsdd_dir, s5 / "data", split="take", test_takes=1, speakers=SPEAKERS, max_takes=4)
+    prepare_fsdd(fsdd_dir, s5 / "data", split="take", test_takes=1, speakers=SPEAKERS, max_takes=3)
     run(["utils/subset_data_dir.sh", "data/test", str(test_utts), "data/test_small"], s5, env)
     (s5 / "conf").mkdir()
     (s5 / "conf/fbank.conf").write_text(FBANK_CONF)
