@@ -14,6 +14,7 @@ retry_beam=40
 boost_silence=1.0
 generate_lattices=false  # also write state-level lattices of the training graphs (lat.JOB.gz)
 lattice_beam=6.0
+allow_oov=false        # true: words not in words.txt map to the lang's OOV word (counted in the log)
 # End configuration section.
 
 echo "$0 $*"
@@ -48,6 +49,8 @@ done
 utils/check_phones_compatible.sh $lang/phones.txt $srcdir/phones.txt
 
 oov=$(cat $lang/oov.int)
+oov_opt=
+$allow_oov && oov_opt="--map-oov $oov"
 silphonelist=$(cat $lang/phones/silence.csl)
 mkdir -p $dir/log
 echo $nj > $dir/num_jobs
@@ -62,7 +65,9 @@ cp $srcdir/final.mdl $dir/final.mdl  # a copy: the ali dir must survive retraini
 py="python3 -m mtlhybrid.bin"
 
 for n in $(seq $nj); do
-  utils/sym2int.pl --map-oov $oov -f 2- $lang/words.txt < $sdata/$n/text > $dir/text.$n.int
+  utils/sym2int.pl $oov_opt -f 2- $lang/words.txt $sdata/$n/text > $dir/text.$n.int.tmp || \
+    { echo "$0: transcripts of $data hold words missing from $lang/words.txt (see above); use --allow-oov true to map them to $(cat $lang/oov.txt)" >&2; rm -f $dir/text.$n.int.tmp; exit 1; }
+  mv $dir/text.$n.int.tmp $dir/text.$n.int
 done
 
 lat_opts=

@@ -22,6 +22,7 @@ cmvn_opts="--apply-cmvn true --norm-vars false"
 delta_opts="--delta-order 2"
 stage=-4
 device=cpu             # cpu or cuda for the GMM statistics
+allow_oov=false        # true: words not in words.txt map to the lang's OOV word (counted in the log)
 # End configuration section.
 
 echo "$0 $*"
@@ -54,6 +55,8 @@ for f in $data/feats.scp $data/cmvn.scp $data/text $lang/L.fst $lang/topo $lang/
 done
 
 oov=$(cat $lang/oov.int)
+oov_opt=
+$allow_oov && oov_opt="--map-oov $oov"
 silphonelist=$(cat $lang/phones/silence.csl)
 mkdir -p $dir/log
 echo $nj > $dir/num_jobs
@@ -76,9 +79,11 @@ if [ $stage -le -3 ]; then
 fi
 
 if [ $stage -le -2 ]; then
-  echo "$0: mapping transcripts to word ids (OOV -> $oov)"
+  echo "$0: mapping transcripts to word ids"
   for n in $(seq $nj); do
-    utils/sym2int.pl --map-oov $oov -f 2- $lang/words.txt < $sdata/$n/text > $dir/text.$n.int
+    utils/sym2int.pl $oov_opt -f 2- $lang/words.txt $sdata/$n/text > $dir/text.$n.int.tmp || \
+    { echo "$0: transcripts of $data hold words missing from $lang/words.txt (see above); use --allow-oov true to map them to $(cat $lang/oov.txt)" >&2; rm -f $dir/text.$n.int.tmp; exit 1; }
+  mv $dir/text.$n.int.tmp $dir/text.$n.int
   done
 fi
 

@@ -1,0 +1,152 @@
+"""The GMM half of a recipe on real speech: FSDD digits through the Kaldi-named step scripts.
+
+mono -> align (with lattices) -> tri (deltas) -> mkgraph -> decode -> score, on 3 training
+speakers and 2 held-out speakers, with few iterations so it stays around a minute.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+RECIPE = Path(__file__).resolve().parent.parent / "egs" / "fsdd" / "s5"
+
+
+def run(cmd: str, check: bool = True) -> subprocess.CompletedProcess:
+    res = subprocess.run(["bash", "-c", f". ./path.sh; set -e; {cmd}"], cwd=RECIPE, capture_output=True, text=True)
+    if check and res.returncode != 0:
+        raise AssertionError(f"command failed ({res.returncode}): {cmd}\nstdout:\n{res.stdout[-3000:]}\nstderr:\n{res.stderr[-3000:]}")
+    return res
+
+
+def best_wer(decode_dir: Path) -> float:
+    line = (decode_dir / "scoring_kaldi" / "best_wer").read_text()
+    return float(re.search(r"%WER ([0-9.]+)", line).group(1))
+
+
+def avg_gaussian_loglike(log_glob) -> float:
+    tot, frames = 0.0, 0
+    for log in log_glob:
+        m = re.search(r"overall avg like per frame \(Gaussian only\) = (-?[0-9.]+) over ([0-9]+) frames", log.read_text())
+        tot += float(m.group(1)) * int(m.group(2))
+        frames += int(m.group(2))
+    return tot / frames
+
+
+@pytest.fixture(scope="module")
+def gmm_systems(fsdd_dir, tmp_path_factory):
+    w = tmp_path_factory.mktemp("gmm")
+    run(f"../../../local/fsdd_data_prep.sh --max-takes 4 {fsdd_dir} {w}/data")
+    for part in ("train", "test"):
+        run(f"steps/make_mfcc.sh --nj 2 --mfcc-config conf/mfcc.conf {w}/data/{part} {w}/exp/make_mfcc {w}/mfcc")
+        run(f"steps/compute_cmvn_stats.sh {w}/data/{part} {w}/exp/make_mfcc {w}/mfcc")
+    run(f"cut -d' ' -f2- {w}/data/train/text | sort -u > {w}/words.txt")
+    run(f"python3 -m mtlhybrid.bin.prepare_dict {w}/words.txt {w}/data/local/dict")
+    run(f"utils/prepare_lang.sh {w}/data/local/dict '<UNK>' {w}/data/local/lang_tmp {w}/data/lang")
+    run(f"python3 -m mtlhybrid.bin.make_ngram_lm --grammar isolated --text-has-ids {w}/data/train/text {w}/data/local/lm.arpa")
+    run(f"utils/format_lm.sh {w}/data/lang {w}/data/local/lm.arpa {w}/data/local/dict/lexicon.txt {w}/data/lang_test")
+    run(f"steps/train_mono.sh --nj 2 --num-iters 8 --totgauss 150 --realign-iters '1 3 6' "
+        f"{w}/data/train {w}/data/lang {w}/exp/mono")
+    run(f"steps/align_si.sh --nj 2 --generate-lattices true {w}/data/train {w}/data/lang {w}/exp/mono {w}/exp/mono_ali")
+    run(f"steps/train_deltas.sh --num-iters 6 --realign-iters '3' --min-count 20 --tree-thresh 50 120 400 "
+        f"{w}/data/train {w}/data/lang {w}/exp/mono_ali {w}/exp/tri1")
+    for sys_ in ("mono", "tri1"):
+        run(f"utils/mkgraph.sh {w}/data/lang_test {w}/exp/{sys_} {w}/exp/{sys_}/graph")
+        run(f"steps/decode.sh --nj 2 {w}/exp/{sys_}/graph {w}/data/test {w}/exp/{sys_}/decode_test")
+    return w
+
+
+def test_monophone_decodes_held_out_speakers_far_better_than_chance(gmm_systems):
+    # Ten equally likely digits: chance is 90% WER.
+    assert best_wer(gmm_systems / "exp/mono/decode_test") < 30.0
+    assert best_wer(gmm_systems / "exp/tri1/decode_test") < 40.0
+
+
+def test_scoring_layout_and_breakdowns(gmm_systems):
+    d = gmm_systems / "exp/mono/decode_test"
+    assert (d / "wer_10_0.0").is_file() and (d / "wer_17_1.0").is_file()
+    details = d / "scoring_kaldi" / "wer_details"
+    per_spk = (details / "per_spk").read_text()
+    assert "lucas" in per_spk and "theo" in per_spk
+    per_accent = (details / "per_accent").read_text()
+    assert "USA" in per_accent and "DEU-German" in per_accent
+
+
+def test_triphone_tree_has_more_leaves_and_higher_likelihood(gmm_systems):
+    from mtlhybrid.hmm.model_file import load_model
+
+    mono_tm, _ = load_model(gmm_systems / "exp/mono/final.mdl")
+    tri_tm, _ = load_model(gmm_systems / "exp/tri1/final.mdl")
+    assert tri_tm.num_pdfs > mono_tm.num_pdfs
+    mono_ll = avg_gaussian_loglike(sorted((gmm_systems / "exp/mono/log").glob("acc.7.*.log")))
+    tri_ll = avg_gaussian_loglike(sorted((gmm_systems / "exp/tri1/log").glob("acc.5.*.log")))
+    assert tri_ll > mono_ll
+
+
+def test_alignment_dir_layout_and_lattices(gmm_systems):
+    from mtlhybrid.lattice.functions import best_path, forward_backward
+    from mtlhybrid.lattice.io import read_lattices
+    from mtlhybrid.utils.kaldi_io import read_int_vectors
+
+    ali_dir = gmm_systems / "exp/mono_ali"
+    for f in ("num_jobs", "final.mdl", "tree", "ali.1.gz", "ali.2.gz", "lat.1.gz", "cmvn_opts", "delta_opts"):
+        assert (ali_dir / f).is_file(), f
+    from mtlhybrid.hmm.model_file import load_model
+
+    tm, _ = load_model(ali_dir / "final.mdl")
+    ali = dict(read_int_vectors(ali_dir / "ali.1.gz"))
+    checked = 0
+    for utt, lat in read_lattices(ali_dir / "lat.1.gz"):
+        post = forward_backward(lat, acoustic_scale=0.1)
+        dense = post.to_dense(tm.num_transition_ids + 1)
+        assert dense.shape[0] == len(ali[utt])
+        np.testing.assert_allclose(dense.sum(axis=1), 1.0, atol=1e-4)
+        bp = best_path(lat, lm_scale=1.0, acoustic_scale=0.1)
+        assert np.array_equal(np.asarray(bp.alignment), ali[utt])
+        checked += 1
+        if checked == 5:
+            break
+    assert checked == 5
+
+
+def test_ali_to_pdf_and_phones_tools(gmm_systems):
+    ali_dir = gmm_systems / "exp/mono_ali"
+    pdfs = run(f"python3 -m mtlhybrid.bin.ali_to_pdf {ali_dir}/final.mdl ark:{ali_dir}/ali.1.gz -").stdout.splitlines()
+    phones = run(f"python3 -m mtlhybrid.bin.ali_to_phones --per-frame {ali_dir}/final.mdl ark:{ali_dir}/ali.1.gz -").stdout.splitlines()
+    assert len(pdfs) == len(phones) > 0
+    assert len(pdfs[0].split()) == len(phones[0].split())
+
+
+def test_decoding_refuses_mismatched_inputs(gmm_systems, tmp_path):
+    w = gmm_systems
+    # A lang dir that is not the model's: phones.txt differs.
+    other = tmp_path / "graph"
+    run(f"cp -r {w}/exp/mono/graph {other}")
+    (other / "phones.txt").write_text((other / "phones.txt").read_text().replace("SIL ", "SILENCE ", 1))
+    res = run(f"steps/decode.sh --nj 1 {other} {w}/data/test {w}/exp/mono/decode_other", check=False)
+    assert res.returncode != 0 and "not compatible" in res.stderr
+    # Features of the wrong dimension (no deltas: 13 instead of 39).
+    res = run(f"python3 -m mtlhybrid.bin.gmm_compute_likes --delta-order 0 {w}/exp/mono/final.mdl {w}/data/test ark:/dev/null", check=False)
+    assert res.returncode != 0 and "dimension 13" in res.stderr and "expects 39" in res.stderr
+    # An empty test set.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for f in ("feats.scp", "cmvn.scp"):
+        (empty / f).write_text("")
+    res = run(f"steps/decode.sh --nj 1 {w}/exp/mono/graph {empty} {w}/exp/mono/decode_empty", check=False)
+    assert res.returncode != 0 and "empty test set" in res.stderr
+
+
+def test_training_refuses_words_missing_from_lang(gmm_systems, tmp_path):
+    w = gmm_systems
+    bad = tmp_path / "bad"
+    run(f"utils/copy_data_dir.sh {w}/data/train {bad}")
+    lines = (bad / "text").read_text().splitlines()
+    lines[0] = lines[0].split()[0] + " ZEBRA"
+    (bad / "text").write_text("\n".join(lines) + "\n")
+    res = run(f"steps/align_si.sh --nj 1 {bad} {w}/data/lang {w}/exp/mono {tmp_path}/ali", check=False)
+    assert res.returncode != 0 and "ZEBRA" in res.stderr and "missing from" in res.stderr
