@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# synth_accents: the default mtlhybrid recipe. A multi-accent English corpus synthesized
+# offline (espeak-ng accents and flite voices), GMM-HMM systems (mono, tri1), then one
+# multi-task network (senones + monophones + accent) beside its single-task baseline,
+# all decoded through the same HCLG graphs and scored per accent, seen and unseen.
+# Nothing is downloaded. Defaults finish on a 2-core machine; see RESULTS.md.
+
+. ./cmd.sh
+. ./path.sh
+
+stage=0
+stop_stage=100        # last stage to run
+nj=2
+seed=0
+# Corpus size (local/prepare_data.sh has more options).
+num_train_spk=48
+utts_per_spk=30
+utts_per_test_spk=20
+prompts=               # a prompt file (e.g. ../../../../shared/data/arctic_prompts/cmuarctic.data) instead of the generator
+augment=0              # share of speakers with reverberation and noise
+# GMM systems.
+mono_iters=20
+mono_gauss=1000
+tri1_leaves=600
+tri1_gauss=4000
+tri1_iters=16
+# Networks: one multi-task model and its single-task baseline per seed.
+nnet_seeds="1 2 3"
+mtl_config=conf/mtl.yaml
+baseline_config=conf/single_task.yaml
+nnet_opts=             # e.g. "--set train.epochs=8 --device cuda"
+test_sets="dev test_seen test_unseen"
+
+. utils/parse_options.sh || exit 1
+set -euo pipefail
+
+start_time=$(date +%s)
+
+if [ $stage -le 0 ] && [ $stop_stage -ge 0 ]; then
+  echo "$0: stage 0: synthesizing the corpus"
+  prompt_opts=
+  [ -n "$prompts" ] && prompt_opts="--prompts $prompts"
+  local/prepare_data.sh --nj $nj --seed $seed --num-train-spk $num_train_spk \
+    --utts-per-spk $utts_per_spk --utts-per-test-spk $utts_per_test_spk --augment $augment $prompt_opts \
+    wav data
+fi
+
+if [ $stage -le 1 ] && [ $stop_stage -ge 1 ]; then
+  echo "$0: stage 1: lexicon (CMUdict), lang dir, trigram LM and G.fst"
+  python3 -m mtlhybrid.bin.prepare_dict data/local/synth_accents/wordlist.txt data/local/dict
+  utils/prepare_lang.sh data/local/dict "<UNK>" data/local/lang_tmp data/lang
+  mkdir -p data/local/lm
+  python3 -m mtlhybrid.bin.make_ngram_lm --order 3 --method kneser-ney --vocab data/lang/words.txt \
+    data/local/synth_accents/lm_text.txt data/local/lm/lm_tg.arpa.gz
+  utils/format_lm.sh data/lang data/local/lm/lm_tg.arpa.gz data/local/dict/lexicon.txt data/lang_test
+  # Word-position-dependent phones -> base phones: the classes of the network's monophone task.
+  awk '$2 > 0 && $1 !~ /^#/ { p = $1; sub(/_[BEIS]$/, "", p); print $1, p }' data/lang/phones.txt \
+    > data/lang/phones/base_phone_map.txt
+fi
+
+if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
+  echo "$0: stage 2: MFCC (GMM) and filterbank (network) features with CMVN"
+  for part in train $test_sets; do
+    steps/make_mfcc.sh --cmd "$train_cmd" --nj $nj --mfcc-config conf/mfcc.conf data/$part exp/make_mfcc/$part mfcc
+    steps/compute_cmvn_stats.sh data/$part exp/make_mfcc/$part mfcc
+    utils/copy_data_dir.sh data/$part data/${part}_fbank
+    steps/make_fbank.sh --cmd "$train_cmd" --nj $nj --fbank-config conf/fbank.conf data/${part}_fbank exp/make_fbank/$part fbank
+    steps/compute_cmvn_stats.sh data/${part}_fbank exp/make_fbank/$part fbank
+  done
+fi
+
+if [ $stage -le 3 ] && [ $stop_stage -ge 3 ]; then
+  echo "$0: stage 3: monophone system"
+  steps/train_mono.sh --cmd "$train_cmd" --nj $nj --num-iters $mono_iters --totgauss $mono_gauss \
+    --realign-iters "1 2 3 5 7 10 13 16" --max-iter-inc $((mono_iters - 5)) \
+    data/train data/lang exp/mono
+  steps/align_si.sh --cmd "$train_cmd" --nj $nj data/train data/lang exp/mono exp/mono_ali
+fi
+
+if [ $stage -le 4 ] && [ $stop_stage -ge 4 ]; then
+  echo "$0: stage 4: triphone system (deltas)"
+  steps/train_deltas.sh --cmd "$train_cmd" --num-iters $tri1_iters --realign-iters "4 8 12" \
+    --max-iter-inc $((tri1_iters - 5)) $tri1_leaves $tri1_gauss data/train data/lang exp/mono_ali exp/tri1
+  # Alignments and state-level lattices of the training data: the network's targets.
+  steps/align_si.sh --cmd "$train_cmd" --nj $nj --generate-lattices true data/train data/lang exp/tri1 exp/tri1_ali
+fi
+
+if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
+  echo "$0: stage 5: graphs and decoding of the GMM systems"
+  for sys in mono tri1; do
+    utils/mkgraph.sh data/lang_test exp/$sys exp/$sys/graph
+    for part in $test_sets; do
+      steps/decode.sh --cmd "$decode_cmd" --nj $nj exp/$sys/graph data/$part exp/$sys/decode_$part
+    done
+  done
+fi
+
+if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
+  echo "$0: stage 6: multi-task networks and single-task baselines ($nnet_seeds)"
+  for s in $nnet_seeds; do
+    steps/nnet/train_mtl.sh --config $mtl_config --set train.seed=$s $nnet_opts \
+      data/train_fbank data/lang exp/tri1_ali exp/nnet_mtl_s$s
+    steps/nnet/train_mtl.sh --config $baseline_config --set train.seed=$s $nnet_opts \
+      data/train_fbank data/lang exp/tri1_ali exp/nnet_base_s$s
+  done
+fi
+
+if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
+  echo "$0: stage 7: hybrid decoding"
+  for s in $nnet_seeds; do
+    for sys in nnet_mtl_s$s nnet_base_s$s; do
+      for part in $test_sets; do
+        steps/nnet/decode.sh --cmd "$decode_cmd" --nj $nj exp/tri1/graph data/${part}_fbank exp/$sys/decode_$part
+      done
+    done
+  done
+fi
+
+if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
+  echo "$0: stage 8: results"
+  python3 -m mtlhybrid.bin.make_results --test-sets "$test_sets" --seeds "$nnet_seeds" \
+    --elapsed $(( $(date +%s) - start_time )) exp results
+  cat results/results.md
+fi
+echo "$0: done"
