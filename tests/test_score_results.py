@@ -20,7 +20,7 @@ from mtlhybrid.bin import nnet_score_aux_dir
 from mtlhybrid.nnet.checkpoint import save_checkpoint
 from mtlhybrid.nnet.targets import TaskIdentity
 from mtlhybrid.score.kaldi_scoring import score_decode_dir
-from mtlhybrid.score.results import (Results, build_results, natural_key, order_groups, read_group_table,
+from mtlhybrid.score.results import (Results, build_results, natural_key, read_group_table,
                                      split_seed, summarize)
 from mtlhybrid.score.results_report import format_duration, format_stat
 from mtlhybrid.utils.errors import DataError
@@ -255,6 +255,7 @@ def test_missing_pieces_and_errors(tree, tmp_path, capsys):
 
     exp = tmp_path / "exp"
     shutil.copytree(tree / "exp", exp)
+    shutil.copytree(exp / "nnet_mtl_s1", exp / "nnet_adapt_10utt_s1")  # another network with an accent head
     shutil.rmtree(exp / "nnet_mtl_s2" / "decode_test_unseen")
     shutil.rmtree(exp / "tri1" / "decode_dev")
     for f in (exp / "mono" / "decode_dev").glob("wer_*"):  # decoded, not scored yet
@@ -266,6 +267,9 @@ def test_missing_pieces_and_errors(tree, tmp_path, capsys):
     g = {x.test_set: x for x in res.gains}["test_unseen"]
     assert g.absolute.n == 1 and g.absolute.seeds == [1]
     assert res.unseen == ["sc"] and "given: sc" in res.unseen_source
+    assert [x.name for x in res.groups] == ["mono", "tri1", "nnet_base", "nnet_adapt_10utt", "nnet_mtl"]
+    assert res.confusion_system == "nnet_mtl_s1"  # the multi-task system, though nnet_adapt sorts first
+    assert {(x.system, x.test_set) for x in res.gains} >= {("nnet_adapt_10utt", "dev"), ("nnet_mtl", "dev")}
     from mtlhybrid.score.results_report import wer_table
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in wer_table(res).splitlines()[2:]}
     assert rows["tri1"][0] == "" and rows["mono"][0] == "" and rows["nnet_mtl"][2].endswith("(n=1)")

@@ -574,8 +574,9 @@ def compute_gains(results: Results) -> None:
 
 def pick_confusion(results: Results, system: Optional[str] = None, task: Optional[str] = None,
                    test_sets: Optional[Sequence[str]] = None) -> None:
-    """The confusion matrices shown: ``system`` (a run name), else the first seed of the first
-    non-baseline network group with an auxiliary head; ``task`` else its first head; on
+    """The confusion matrices shown: ``system`` (a run or group name), else the first seed of
+    the first non-baseline network group with an auxiliary head, ``*mtl*`` groups first;
+    ``task`` else its first head; on
     ``test_sets``, else on the test sets other than ``dev*`` (all when only dev sets)."""
     if test_sets is None:
         test_sets = [t for t in results.test_sets if not t.startswith("dev")] or results.test_sets
@@ -589,10 +590,10 @@ def pick_confusion(results: Results, system: Optional[str] = None, task: Optiona
                 cands = [results.run(results.group(system).runs[0])]
             else:
                 logger.warning("confusion system %s not among the runs (%s)", system, " ".join(names))
-    else:
-        for g in results.groups:
-            if g.kind == "nnet" and g.name != results.baseline:
-                cands += [results.run(n) for n in g.runs]
+    else:  # the multi-task system when a name says so (nnet_mtl before nnet_adapt_10), then any other network
+        nets = [g for g in results.groups if g.kind == "nnet" and g.name != results.baseline]
+        for g in sorted(nets, key=lambda g: "mtl" not in re.split(r"[_\-.]", g.name)):
+            cands += [results.run(n) for n in g.runs]
     for r in cands:
         tasks: List[str] = []
         for s in r.decodes.values():

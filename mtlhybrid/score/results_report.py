@@ -7,8 +7,7 @@ sample std over seeds), and states the multi-task gain as a sentence whatever it
 
 from __future__ import annotations
 
-import math
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 from mtlhybrid.score.results import AuxScore, Gain, GroupInfo, Results, Stat
 
@@ -156,7 +155,8 @@ def format_results_md(results: Results, plot_name: Optional[str] = "wer_per_acce
     out: List[str] = [f"# Results: {results.exp_dir}", ""]
     out.append("Produced by:")
     out += ["", "```", results.command or "(command not recorded)", "```", ""]
-    out.append(f"Run time of the recipe: {format_duration(results.elapsed)}." + (f" Report written {results.created}." if results.created else ""))
+    out.append(f"Run time: {format_duration(results.elapsed)} (`--elapsed`: what the recipe measured, the stages of "
+               "that invocation)." + (f" Report written {results.created}." if results.created else ""))
     out.append("")
     nets = [g.name for g in results.groups if g.kind == "nnet"]
     gmms = [g.name for g in results.groups if g.kind == "gmm"]
