@@ -32,16 +32,17 @@ def main(argv=None) -> int:
     p.add_argument("alignments", nargs="+")
     p.add_argument("out")
     a = p.parse_args(argv)
-    from mtlhybrid.hmm.ali_io import read_alignments, write_int_archive, write_text
+    from mtlhybrid.hmm.ali_io import read_alignments
     from mtlhybrid.hmm.alignment import ali_to_frame_phones, ali_to_phone_states, ctm_lines, split_to_phones
     from mtlhybrid.hmm.model_file import load_model
+    from mtlhybrid.utils.kaldi_io import write_int_vectors_wspecifier, write_text_wspecifier
 
     tm, _ = load_model(a.model)
     alis = read_alignments(a.alignments)
     if a.per_frame:
-        n = write_int_archive(a.out, ((u, ali_to_frame_phones(tm, ali, u)) for u, ali in alis))
+        n = write_int_vectors_wspecifier(a.out, ((u, ali_to_frame_phones(tm, ali, u)) for u, ali in alis))
     elif a.per_frame_states:
-        n = write_int_archive(a.out, ((u, ali_to_phone_states(tm, ali, u)) for u, ali in alis))
+        n = write_int_vectors_wspecifier(a.out, ((u, ali_to_phone_states(tm, ali, u)) for u, ali in alis))
     elif a.ctm_output or a.write_lengths:
         names = None
         if a.phone_symbol_table:
@@ -56,9 +57,9 @@ def main(argv=None) -> int:
             else:
                 lines.append(f"{u} " + " ; ".join(f"{s.phone} {s.length}" for s in spans))
             n += 1
-        write_text(a.out, "".join(line + "\n" for line in lines))
+        write_text_wspecifier(a.out, lines)
     else:
-        n = write_int_archive(
+        n = write_int_vectors_wspecifier(
             a.out, ((u, [s.phone for s in split_to_phones(tm, ali, reordered=a.reordered, utt=u)]) for u, ali in alis)
         )
     log.info("done %d utterances", n)

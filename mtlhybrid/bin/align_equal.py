@@ -28,29 +28,20 @@ def main(argv=None):
     p.add_argument("ali_wspecifier")
     a = p.parse_args(argv)
     from mtlhybrid.align.aligner import equal_align
-    from mtlhybrid.bin.align_mapped import load_system, read_transcripts
-    from mtlhybrid.decode.tables import read_matrices, strip_rspecifier, write_int_table
-    from mtlhybrid.utils.io import read_symbol_table
+    from mtlhybrid.align.tool_inputs import AlignmentInputs
+    from mtlhybrid.utils.kaldi_io import write_int_vectors_wspecifier
 
-    words = read_symbol_table(a.word_symbol_table) if a.word_symbol_table else None
-    trans = read_transcripts(strip_rspecifier(a.transcripts), words)
-    tm, comp = load_system(a.tree, a.model, a.lexicon_fst)
-    out, no_trans, failed = [], [], []
-    for utt, mat in read_matrices(a.feats):
-        if utt not in trans:
-            no_trans.append(utt)
-            continue
-        ali = equal_align(comp.compile_ids(trans[utt]), mat.shape[0], utt=utt)
+    inputs = AlignmentInputs.load(a.tree, a.model, a.lexicon_fst, a.transcripts, a.word_symbol_table)
+    out, failed = [], []
+    for utt, mat, graph in inputs.utterances(a.feats):
+        ali = equal_align(graph, mat.shape[0], utt=utt)
         if ali is None:
             failed.append(utt)
             continue
         out.append((utt, ali))
-    write_int_table(a.ali_wspecifier, out)
-    if no_trans:
-        logger.warning("%d utterances have no transcript: %s", len(no_trans), " ".join(no_trans[:20]))
-    if failed:
-        logger.warning("%d utterances too short for their transcript: %s", len(failed), " ".join(failed[:20]))
-    logger.info("equal-aligned %d utterances, %d failed, %d without transcript", len(out), len(failed), len(no_trans))
+    write_int_vectors_wspecifier(a.ali_wspecifier, out)
+    inputs.log_skipped(logger, failed, "too short for their transcript")
+    logger.info("equal-aligned %d utterances, %d failed, %d without transcript", len(out), len(failed), len(inputs.no_transcript))
     return 0 if out else 1
 
 

@@ -18,43 +18,6 @@ from mtlhybrid.utils.log import get_logger
 logger = get_logger("align_mapped")
 
 
-def read_transcripts(path: str, words=None):
-    """utt -> word ids; words (a symbol table) maps word strings, DataError naming utt and word."""
-    from mtlhybrid.utils.errors import DataError
-    from mtlhybrid.utils.io import iter_lines
-
-    out = {}
-    for lineno, line in iter_lines(path):
-        f = line.split()
-        if not f:
-            continue
-        ids = []
-        for w in f[1:]:
-            if words is not None:
-                if w not in words:
-                    raise DataError(f"word {w!r} is not in the word symbol table", path=path, line=lineno, utt=f[0])
-                ids.append(words[w])
-            else:
-                try:
-                    ids.append(int(w))
-                except ValueError:
-                    raise DataError(f"word {w!r} is not an integer (give --word-symbol-table)", path=path, line=lineno, utt=f[0])
-        out[f[0]] = ids
-    return out
-
-
-def load_system(tree_path, model_path, lexicon_path, self_loop_scale=0.0):
-    from mtlhybrid.graph.fst_arrays import read_fst
-    from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
-    from mtlhybrid.hmm.model_file import load_model
-    from mtlhybrid.hmm.tree import ContextDependency
-
-    tm, _ = load_model(model_path)
-    tree = ContextDependency.read(tree_path)
-    comp = TrainingGraphCompiler(read_fst(lexicon_path), {}, tree, tm)
-    return tm, comp
-
-
 @tool_main
 def main(argv=None):
     p = make_parser("align_mapped", __doc__)
@@ -74,21 +37,15 @@ def main(argv=None):
     p.add_argument("ali_wspecifier")
     a = p.parse_args(argv)
     from mtlhybrid.align.aligner import AlignOptions, Aligner
-    from mtlhybrid.decode.tables import read_matrices, strip_rspecifier, write_int_table
-    from mtlhybrid.utils.io import read_symbol_table
+    from mtlhybrid.align.tool_inputs import AlignmentInputs
+    from mtlhybrid.utils.kaldi_io import write_int_vectors_wspecifier
 
-    words = read_symbol_table(a.word_symbol_table) if a.word_symbol_table else None
-    trans = read_transcripts(strip_rspecifier(a.transcripts), words)
-    tm, comp = load_system(a.tree, a.model, a.lexicon_fst)
-    aligner = Aligner(comp.tables, AlignOptions(a.acoustic_scale, a.transition_scale, a.self_loop_scale, a.beam, a.retry_beam))
-    out, no_trans, failed, retried = [], [], [], 0
+    inputs = AlignmentInputs.load(a.tree, a.model, a.lexicon_fst, a.transcripts, a.word_symbol_table)
+    aligner = Aligner(inputs.compiler.tables, AlignOptions(a.acoustic_scale, a.transition_scale, a.self_loop_scale, a.beam, a.retry_beam))
+    out, failed, retried = [], [], 0
     lattices = []
     tot, frames = 0.0, 0
-    for utt, mat in read_matrices(a.loglikes):
-        if utt not in trans:
-            no_trans.append(utt)
-            continue
-        graph = comp.compile_ids(trans[utt])
+    for utt, mat, graph in inputs.utterances(a.loglikes):
         r = aligner.align(graph, mat)
         if not r.ok:
             failed.append(utt)
@@ -101,19 +58,16 @@ def main(argv=None):
         out.append((utt, r.alignment))
         tot += r.score
         frames += len(r.alignment)
-    write_int_table(a.ali_wspecifier, out)
+    write_int_vectors_wspecifier(a.ali_wspecifier, out)
     if a.lattices:
         from mtlhybrid.lattice.io import write_lattices
 
-        write_lattices(strip_rspecifier(a.lattices), lattices)
+        write_lattices(a.lattices, lattices)
         logger.info("wrote %d training lattices to %s", len(lattices), a.lattices)
-    if no_trans:
-        logger.warning("%d utterances have no transcript: %s", len(no_trans), " ".join(no_trans[:20]))
-    if failed:
-        logger.warning("%d utterances failed to align: %s", len(failed), " ".join(failed[:20]))
+    inputs.log_skipped(logger, failed, "failed to align")
     logger.info("aligned %d utterances (%d with the retry beam), %d failed, %d without transcript; "
                 "average scaled log-likelihood per frame %.4f over %d frames",
-                len(out), retried, len(failed), len(no_trans), tot / max(1, frames), frames)
+                len(out), retried, len(failed), len(inputs.no_transcript), tot / max(1, frames), frames)
     return 0 if out else 1
 
 

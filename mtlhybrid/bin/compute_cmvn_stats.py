@@ -22,16 +22,11 @@ from mtlhybrid.utils.log import get_logger
 log = get_logger("compute_cmvn_stats")
 
 
-def _strip(spec: str) -> str:
-    return spec.split(":", 1)[1] if ":" in spec else spec
-
-
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    from mtlhybrid.bin.compute_fbank_feats import parse_ark_scp_wspecifier
     from mtlhybrid.features.cmvn import acc_stats, fake_cmvn_stats, init_stats, write_stats_ark_scp
     from mtlhybrid.utils.io import read_table
-    from mtlhybrid.utils.kaldi_io import load_matrix
+    from mtlhybrid.utils.kaldi_io import ark_scp_paths, load_matrix, parse_specifier
 
     p = make_parser("compute_cmvn_stats", __doc__)
     p.add_argument("--spk2utt", help="ark:<spk2utt>: accumulate stats per speaker")
@@ -39,18 +34,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("feats_rspecifier")
     p.add_argument("stats_wspecifier")
     args = p.parse_args(argv)
-    feats_scp = _strip(args.feats_rspecifier)
-    for f in [feats_scp] + ([_strip(args.spk2utt)] if args.spk2utt else []):
+    feats_scp = parse_specifier(args.feats_rspecifier).target
+    spk2utt = parse_specifier(args.spk2utt).target if args.spk2utt else None
+    for f in [feats_scp] + ([spk2utt] if spk2utt else []):
         if not Path(f).is_file():
             raise DataError("no such file", path=f)
     scp: Dict[str, str] = read_table(feats_scp)
     if not scp:
         raise DataError("empty feats.scp", path=feats_scp)
     if args.spk2utt:
-        groups = {spk: utts.split() for spk, utts in read_table(_strip(args.spk2utt)).items()}
+        groups = {spk: utts.split() for spk, utts in read_table(spk2utt).items()}
     else:
         groups = {utt: [utt] for utt in scp}
-    ark, out_scp = parse_ark_scp_wspecifier(args.stats_wspecifier)
+    ark, out_scp = ark_scp_paths(args.stats_wspecifier)
     missing: List[str] = []
     no_stats: List[str] = []
 

@@ -13,48 +13,27 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
 from mtlhybrid.utils.errors import DataError
 
 
-def parse_rspecifier(spec: str) -> str:
-    """``scp:file``, ``scp,p:file`` or a plain file name -> the file name."""
-    if ":" in spec:
-        kind, _, path = spec.partition(":")
-        flags = set(kind.split(","))
-        if "scp" not in flags or not flags <= {"scp", "p", "s", "cs", "o"}:
-            raise DataError(f"unsupported rspecifier {spec!r}: expected scp:<wav.scp>")
-        return path
-    return spec
+def wav_scp_path(rspecifier: str) -> str:
+    """``scp:file``, ``scp,p:file`` or a plain file name -> the wav.scp to read."""
+    from mtlhybrid.utils.kaldi_io import parse_specifier
 
-
-def parse_ark_scp_wspecifier(spec: str) -> Tuple[str, str]:
-    """``ark,scp:<ark>,<scp>`` -> (ark, scp)."""
-    kind, _, rest = spec.partition(":")
-    if sorted(kind.split(",")) != ["ark", "scp"] or rest.count(",") != 1:
-        raise DataError(f"unsupported wspecifier {spec!r}: expected ark,scp:<file.ark>,<file.scp>")
-    ark, scp = rest.split(",")
-    if kind.split(",")[0] == "scp":
-        ark, scp = scp, ark
-    return ark, scp
-
-
-def parse_text_wspecifier(spec: str) -> str:
-    """``ark,t:file`` or a plain file name -> the file name."""
-    if ":" in spec:
-        kind, _, path = spec.partition(":")
-        if "ark" not in kind.split(","):
-            raise DataError(f"unsupported wspecifier {spec!r}: expected ark,t:<file>")
-        return path
-    return spec
+    s = parse_specifier(rspecifier)
+    if s.kinds and not s.is_script:
+        raise DataError(f"unsupported rspecifier {rspecifier!r}: expected scp:<wav.scp>")
+    return s.target
 
 
 def make_main(kind: str):
     def main(argv: Optional[List[str]] = None) -> int:
         from mtlhybrid.features.config import load_feature_config
         from mtlhybrid.features.extract import extract_features, write_text_table
+        from mtlhybrid.utils.kaldi_io import ark_scp_paths
 
         p = make_parser(f"compute_{kind}_feats", __doc__ if kind == "fbank" else __doc__.replace("fbank", kind))
         p.allow_abbrev = False
@@ -69,15 +48,15 @@ def make_main(kind: str):
         if bad:
             p.error(f"unexpected arguments {bad} (feature options must be --name=value)")
         cfg = load_feature_config(kind, args.config, rest)
-        wav_scp = parse_rspecifier(args.wav_rspecifier)
+        wav_scp = wav_scp_path(args.wav_rspecifier)
         if not Path(wav_scp).is_file():
             raise DataError("no such file", path=wav_scp)
-        ark, scp = parse_ark_scp_wspecifier(args.feats_wspecifier)
+        ark, scp = ark_scp_paths(args.feats_wspecifier)
         report = extract_features(wav_scp, ark, scp, cfg, segments=args.segments)
         if args.write_num_frames:
-            write_text_table(parse_text_wspecifier(args.write_num_frames), report.num_frames)
+            write_text_table(args.write_num_frames, report.num_frames)
         if args.write_utt2dur:
-            write_text_table(parse_text_wspecifier(args.write_utt2dur), report.durations)
+            write_text_table(args.write_utt2dur, report.durations)
         return 0 if report.num_done > 0 else 1
 
     main.__module__ = f"mtlhybrid.bin.compute_{kind}_feats"  # names the tool in error messages

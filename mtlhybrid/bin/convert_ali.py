@@ -26,11 +26,12 @@ def main(argv=None) -> int:
     p.add_argument("old_alignments")
     p.add_argument("out")
     a = p.parse_args(argv)
-    from mtlhybrid.hmm.ali_io import read_alignments, write_int_archive
+    from mtlhybrid.hmm.ali_io import read_alignments
     from mtlhybrid.hmm.alignment import convert_alignment
     from mtlhybrid.hmm.model_file import load_model
     from mtlhybrid.hmm.tree import ContextDependency
     from mtlhybrid.utils.errors import MtlHybridError
+    from mtlhybrid.utils.kaldi_io import write_int_vectors_wspecifier
 
     old_tm, _ = load_model(a.old_model)
     new_tm, _ = load_model(a.new_model)
@@ -46,7 +47,7 @@ def main(argv=None) -> int:
         except MtlHybridError as e:
             failed.append(utt)
             log.warning("could not convert %s: %s", utt, e)
-    write_int_archive(a.out, out)
+    write_int_vectors_wspecifier(a.out, out)
     log.info("converted %d alignments, %d failed%s", len(out), len(failed), f" ({' '.join(failed[:10])})" if failed else "")
     return 0 if out or not failed else 1
 

@@ -1,13 +1,14 @@
 """feat-to-dim: print the feature dimension of an scp (first entry) or one matrix.
 
 Usage: python -m mtlhybrid.bin.feat_to_dim scp:<feats.scp> [-]
+       python -m mtlhybrid.bin.feat_to_dim <feats.scp> [-]      (a plain name ending in .scp)
+       python -m mtlhybrid.bin.feat_to_dim ark:<feats.ark> [-]
        python -m mtlhybrid.bin.feat_to_dim <matrix-rxfilename, e.g. raw.ark:123>
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
@@ -16,32 +17,25 @@ from mtlhybrid.utils.errors import DataError
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    from mtlhybrid.utils.kaldi_io import load_matrix, read_scp_matrices
+    from mtlhybrid.utils.kaldi_io import load_matrix, parse_specifier, read_matrices_rspecifier, write_text_wspecifier
 
     p = make_parser("feat_to_dim", __doc__)
     p.add_argument("rspecifier")
     p.add_argument("output", nargs="?", default="-", help="'-' (stdout) or a file")
     args = p.parse_args(argv)
-    if args.rspecifier.startswith("scp:") or args.rspecifier.startswith("scp,"):
-        path = args.rspecifier.split(":", 1)[1]
-        if not Path(path).is_file():
-            raise DataError("no such file", path=path)
-        first = next(iter(read_scp_matrices(path)), None)
+    spec = parse_specifier(args.rspecifier)
+    if spec.kinds or spec.target.strip().endswith(".scp"):
+        # a table (scp:, ark:, or a plain name of an scp): the first matrix has the dimension
+        first = next(iter(read_matrices_rspecifier(args.rspecifier)), None)
         if first is None:
-            raise DataError("empty scp: no features to get the dimension of", path=path)
+            raise DataError("no features to get the dimension of (empty table)", path=spec.target)
         dim = first[1].shape[1]
     else:
         try:
             dim = load_matrix(args.rspecifier).shape[1]
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, EOFError) as e:
             raise DataError(f"cannot read matrix {args.rspecifier!r}: {e}")
-    if args.output == "-":
-        print(dim)
-    else:
-        from mtlhybrid.utils.io import atomic_write
-
-        with atomic_write(args.output) as f:
-            f.write(f"{dim}\n")
+    write_text_wspecifier(args.output, [str(dim)])
     return 0
 
 

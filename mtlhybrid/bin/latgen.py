@@ -33,9 +33,9 @@ def main(argv=None):
     p.add_argument("ali_wspecifier", nargs="?")
     a = p.parse_args(argv)
     from mtlhybrid.decode.decoder import DecodeOptions, Decoder, DecodingGraph
-    from mtlhybrid.decode.tables import read_matrices, strip_rspecifier, write_int_table
     from mtlhybrid.lattice.io import write_lattices
     from mtlhybrid.utils.io import read_symbol_table
+    from mtlhybrid.utils.kaldi_io import read_matrices_rspecifier, write_int_vectors_wspecifier
 
     graph = DecodingGraph.load(a.fst, a.model)
     dec = Decoder(graph, DecodeOptions(a.beam, a.lattice_beam, a.max_active, a.acoustic_scale), lattice=True)
@@ -45,7 +45,7 @@ def main(argv=None):
     failed = []
 
     def lattices():
-        for utt, mat in read_matrices(a.loglikes):
+        for utt, mat in read_matrices_rspecifier(a.loglikes):
             r = dec.decode(mat)
             if r.lattice is None or r.lattice.num_states == 0:
                 stats["failed"] += 1
@@ -63,11 +63,11 @@ def main(argv=None):
                 logger.info("%s %s", utt, " ".join(wsym.get(w, str(w)) for w in r.words))
             yield utt, r.lattice
 
-    write_lattices(strip_rspecifier(a.lattice_wspecifier), lattices())
+    write_lattices(a.lattice_wspecifier, lattices())
     if a.words_wspecifier:
-        write_int_table(a.words_wspecifier, words)
+        write_int_vectors_wspecifier(a.words_wspecifier, words)
     if a.ali_wspecifier:
-        write_int_table(a.ali_wspecifier, alis)
+        write_int_vectors_wspecifier(a.ali_wspecifier, alis)
     if failed:
         logger.warning("failed to decode %d utterances: %s", len(failed), " ".join(failed[:20]))
     logger.info(

@@ -23,21 +23,21 @@ def main(argv=None):
     p.add_argument("words_wspecifier")
     p.add_argument("ali_wspecifier", nargs="?")
     a = p.parse_args(argv)
-    from mtlhybrid.decode.tables import strip_rspecifier, write_int_table
     from mtlhybrid.lattice.functions import best_path
     from mtlhybrid.lattice.io import read_lattices
+    from mtlhybrid.utils.kaldi_io import write_int_vectors_wspecifier
 
     words, alis, empty = [], [], []
-    for utt, lat in read_lattices(strip_rspecifier(a.lats)):
+    for utt, lat in read_lattices(a.lats):
         bp = best_path(lat, a.lm_scale, a.acoustic_scale, a.word_ins_penalty)
         if bp is None:
             empty.append(utt)
             continue
         words.append((utt, bp.words))
         alis.append((utt, bp.alignment))
-    write_int_table(a.words_wspecifier, words)
+    write_int_vectors_wspecifier(a.words_wspecifier, words)
     if a.ali_wspecifier:
-        write_int_table(a.ali_wspecifier, alis)
+        write_int_vectors_wspecifier(a.ali_wspecifier, alis)
     if empty:
         logger.warning("%d empty lattices skipped: %s", len(empty), " ".join(empty[:20]))
     logger.info("best paths of %d lattices", len(words))

@@ -22,15 +22,15 @@ def main(argv=None):
     p.add_argument("lats")
     p.add_argument("words_wspecifier")
     a = p.parse_args(argv)
-    from mtlhybrid.decode.tables import strip_rspecifier, write_int_table
     from mtlhybrid.lattice.functions import nbest
     from mtlhybrid.lattice.io import read_lattices
+    from mtlhybrid.utils.kaldi_io import write_int_vectors_wspecifier
 
     out = []
-    for utt, lat in read_lattices(strip_rspecifier(a.lats)):
+    for utt, lat in read_lattices(a.lats):
         for k, e in enumerate(nbest(lat, a.n, a.lm_scale, a.acoustic_scale, a.word_ins_penalty), start=1):
             out.append((f"{utt}-{k}", e.words))
-    write_int_table(a.words_wspecifier, out)
+    write_int_vectors_wspecifier(a.words_wspecifier, out)
     return 0
 
 

@@ -22,15 +22,14 @@ def main(argv=None):
     p.add_argument("ref")
     p.add_argument("out_wspecifier")
     a = p.parse_args(argv)
-    from mtlhybrid.decode.tables import strip_rspecifier, write_int_table
     from mtlhybrid.lattice.functions import oracle
     from mtlhybrid.lattice.io import read_lattices
     from mtlhybrid.utils.errors import DataError
-    from mtlhybrid.utils.io import iter_lines
+    from mtlhybrid.utils.kaldi_io import iter_text_lines, parse_specifier, write_int_vectors_wspecifier
 
     refs = {}
-    ref_path = strip_rspecifier(a.ref)
-    for lineno, line in iter_lines(ref_path):
+    ref_path = parse_specifier(a.ref).target
+    for lineno, line in iter_text_lines(a.ref):
         f = line.split()
         if not f:
             continue
@@ -39,7 +38,7 @@ def main(argv=None):
         except ValueError:
             raise DataError("reference must be integers (use utils/sym2int.pl)", path=ref_path, line=lineno, utt=f[0])
     out, errs, words, missing = [], 0, 0, []
-    for utt, lat in read_lattices(strip_rspecifier(a.lats)):
+    for utt, lat in read_lattices(a.lats):
         if utt not in refs:
             missing.append(utt)
             continue
@@ -50,7 +49,7 @@ def main(argv=None):
         out.append((utt, r.words))
         errs += r.errors
         words += r.ref_length
-    write_int_table(a.out_wspecifier, out)
+    write_int_vectors_wspecifier(a.out_wspecifier, out)
     if missing:
         logger.warning("%d lattices without reference or path: %s", len(missing), " ".join(missing[:20]))
     logger.info("Overall %%WER %.2f [ %d / %d ] (oracle, %d lattices)", 100.0 * errs / max(1, words), errs, words, len(out))

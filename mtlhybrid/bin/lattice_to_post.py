@@ -24,22 +24,21 @@ def main(argv=None):
     p.add_argument("lats")
     p.add_argument("post_wspecifier")
     a = p.parse_args(argv)
-    from mtlhybrid.decode.tables import parse_wspecifier, strip_rspecifier, write_text_table
     from mtlhybrid.lattice.functions import forward_backward
     from mtlhybrid.lattice.io import read_lattices
+    from mtlhybrid.utils.kaldi_io import write_text_wspecifier
 
     rows = []
     tot, frames = 0.0, 0
-    for utt, lat in read_lattices(strip_rspecifier(a.lats)):
+    for utt, lat in read_lattices(a.lats):
         post = forward_backward(lat, a.acoustic_scale, a.lm_scale)
         tot += post.total_log_like
         frames += post.num_frames
         parts = []
         for fr in post.per_frame():
             parts.append("[ " + " ".join(f"{t} {p:.6g}" for t, p in sorted(fr.items())) + " ]")
-        rows.append((utt, " ".join(parts)))
-    path, _ = parse_wspecifier(a.post_wspecifier)
-    write_text_table(path, rows)
+        rows.append(f"{utt} {' '.join(parts)}".rstrip())
+    write_text_wspecifier(a.post_wspecifier, rows)
     logger.info("posteriors of %d lattices; average log-likelihood per frame %.4f over %d frames", len(rows), tot / max(1, frames), frames)
     return 0
 

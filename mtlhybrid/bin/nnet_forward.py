@@ -17,18 +17,9 @@ from pathlib import Path
 from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
-from mtlhybrid.utils.errors import DataError
 from mtlhybrid.utils.log import get_logger
 
 log = get_logger(__name__)
-
-
-def parse_ark_scp(wspec: str):
-    kind, sep, rest = wspec.partition(":")
-    parts = rest.split(",")
-    if not sep or sorted(kind.split(",")) != ["ark", "scp"] or len(parts) != 2:
-        raise DataError(f"expected a wspecifier ark,scp:<ark>,<scp>, got {wspec!r}")
-    return (parts[0], parts[1]) if kind.startswith("ark") else (parts[1], parts[0])
 
 
 @tool_main
@@ -59,7 +50,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mtlhybrid.nnet.priors import compute_priors, read_counts
     from mtlhybrid.nnet.targets import TaskIdentity, file_hash
     from mtlhybrid.utils.io import atomic_write
-    from mtlhybrid.utils.kaldi_io import write_matrices_ark_scp
+    from mtlhybrid.utils.kaldi_io import ark_scp_paths, write_matrices_ark_scp
 
     torch.set_num_threads(1)
     fwd = NnetForward(args.model, args.corpus, args.device)
@@ -79,7 +70,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.class_frame_counts:
         log_priors = compute_priors(read_counts(args.class_frame_counts), args.prior_floor)
     feats = read_features(args.data, FeatureOptions(args.apply_cmvn == "true", args.norm_vars == "true", args.delta_order))
-    ark, scp = parse_ark_scp(args.scores_wspecifier)
+    ark, scp = ark_scp_paths(args.scores_wspecifier)
     preds = {}
 
     def items():

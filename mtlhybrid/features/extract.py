@@ -20,7 +20,7 @@ from mtlhybrid.data.audio import read_audio, read_segment, read_segments_file
 from mtlhybrid.features.compute import compute_features
 from mtlhybrid.features.config import FeatureConfig
 from mtlhybrid.utils.errors import DataError
-from mtlhybrid.utils.io import atomic_write, iter_lines
+from mtlhybrid.utils.io import iter_lines
 from mtlhybrid.utils.kaldi_io import write_matrices_ark_scp
 from mtlhybrid.utils.log import get_logger
 
@@ -146,11 +146,11 @@ def extract_features(
     return report
 
 
-def write_text_table(path: PathLike, values: Dict[str, object]) -> None:
-    """Write ``key value`` lines in the job's order (the split is already sorted)."""
-    with atomic_write(path) as f:
-        for k, v in values.items():
-            f.write(f"{k} {format_float(v) if isinstance(v, float) else v}\n")
+def write_text_table(wspecifier: str, values: Dict[str, object]) -> None:
+    """Write ``key value`` lines (``ark,t:<file>`` or a file name) in the job's order (the split is already sorted)."""
+    from mtlhybrid.utils.kaldi_io import write_text_wspecifier
+
+    write_text_wspecifier(wspecifier, (f"{k} {format_float(v) if isinstance(v, float) else v}" for k, v in values.items()))
 
 
 def format_float(v: float) -> str:

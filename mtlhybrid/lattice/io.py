@@ -11,52 +11,76 @@ scale is undone before writing), as in Kaldi.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Iterable, Iterator, Tuple, Union
 
 from mtlhybrid.lattice.lattice import StateLattice
 from mtlhybrid.utils.errors import DataError
-from mtlhybrid.utils.io import atomic_write, open_text
+from mtlhybrid.utils.kaldi_io import open_input, open_output, parse_specifier
 
 PathLike = Union[str, Path]
 
 
-def write_lattices(path: PathLike, items: Iterable[Tuple[str, StateLattice]]) -> int:
-    """Write ``(key, lattice)`` pairs atomically (gzipped if ``path`` ends in .gz); returns the count."""
+def write_lattices(wspecifier: PathLike, items: Iterable[Tuple[str, StateLattice]]) -> int:
+    """Write ``(key, lattice)`` pairs; returns the count.
+
+    ``wspecifier`` is a path or ``ark[,t]:`` specifier (written atomically, gzipped for
+    ``.gz``), ``-`` or ``"ark:| gzip -c > lat.1.gz"``; the archive is always the text form.
+    """
+    s = parse_specifier(str(wspecifier))
+    if s.kinds and s.kinds != ("ark",):
+        raise DataError(f"lattices are written to archives (ark:...), not {wspecifier!r}")
     n = 0
-    with atomic_write(path) as f:
-        for key, lat in items:
-            if not key or any(c.isspace() for c in key):
-                raise DataError(f"bad lattice key {key!r}", path=path)
-            f.write(f"{key} \n")
-            f.write(lat.to_text())
-            f.write("\n")
-            n += 1
+    with open_output(s.target) as raw:
+        f = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+        try:
+            for key, lat in items:
+                if not key or any(c.isspace() for c in key):
+                    raise DataError(f"bad lattice key {key!r}", path=s.target)
+                f.write(f"{key} \n")
+                f.write(lat.to_text())
+                f.write("\n")
+                n += 1
+            f.flush()
+        finally:
+            f.detach()  # the stream belongs to open_output (stdout must stay open)
     return n
 
 
-def read_lattices(path: PathLike) -> Iterator[Tuple[str, StateLattice]]:
-    """Yield ``(key, lattice)`` from an archive written by :func:`write_lattices` (or Kaldi's ark,t)."""
-    if not Path(path).is_file():
-        raise DataError("no such lattice archive", path=path)
+def read_lattices(rspecifier: PathLike) -> Iterator[Tuple[str, StateLattice]]:
+    """Yield ``(key, lattice)`` from an archive written by :func:`write_lattices` (or Kaldi's ark,t).
+
+    ``rspecifier`` is a path or ``ark:`` specifier (gzipped or not), ``-`` or ``"ark:cmd |"``.
+    """
+    s = parse_specifier(str(rspecifier))
+    if s.kinds and s.kinds != ("ark",):
+        raise DataError(f"lattices are read from archives (ark:...), not {rspecifier!r}")
+    path = s.target
     key = None
     lines = []
     start_line = 0
-    with open_text(path) as f:
-        for lineno, raw in enumerate(f, start=1):
-            line = raw.rstrip("\n")
-            if key is None:
-                if not line.strip():
+    with open_input(path) as raw:
+        f = io.TextIOWrapper(raw, encoding="utf-8")
+        try:
+            for lineno, text in enumerate(f, start=1):
+                line = text.rstrip("\n")
+                if key is None:
+                    if not line.strip():
+                        continue
+                    fields = line.split()
+                    if len(fields) != 1:
+                        raise DataError(f"expected a lattice key on its own line, got {line[:60]!r}", path=path, line=lineno)
+                    key, lines, start_line = fields[0], [], lineno
                     continue
-                fields = line.split()
-                if len(fields) != 1:
-                    raise DataError(f"expected a lattice key on its own line, got {line[:60]!r}", path=path, line=lineno)
-                key, lines, start_line = fields[0], [], lineno
-                continue
-            if not line.strip():
-                yield key, StateLattice.from_text("\n".join(lines), where=f"{path}:{start_line}")
-                key = None
-                continue
-            lines.append(line)
+                if not line.strip():
+                    yield key, StateLattice.from_text("\n".join(lines), where=f"{path}:{start_line}")
+                    key = None
+                    continue
+                lines.append(line)
+        except UnicodeDecodeError as e:
+            raise DataError(f"not a text lattice archive: {e}", path=path)
+        finally:
+            f.detach()
     if key is not None:
         yield key, StateLattice.from_text("\n".join(lines), where=f"{path}:{start_line}")
