@@ -80,18 +80,20 @@ fi
 start_time=$(date +%s)
 
 if $loso; then
-  # Leave-one-speaker-out: this script once per speaker of the corpus, each with its own
-  # data, exp, feature and results dirs (the lang dir data/lang is shared: same digits).
+  # Leave-one-speaker-out: this script once per speaker of the corpus, each fold with its own
+  # data, exp, feature and results dirs under the usual ones (data/lang is shared: same digits).
   local/check_corpus.sh --download $download "$corpus_dir"
   speakers=$(awk -F'\t' 'NR > 1 && NF >= 3 { print $1 }' "$corpus_dir/speakers.tsv")
   for spk in $speakers; do
     echo "$0: leave-one-speaker-out: holding out $spk"
     "$0" "${orig_args[@]}" --loso false --corpus-dir "$corpus_dir" --test-speakers "$spk" \
-      --data data/loso_$spk --exp exp/loso_$spk --mfccdir mfcc/loso_$spk --fbankdir fbank/loso_$spk \
-      --results results/loso_$spk
+      --data $data/loso_$spk --exp $exp/loso_$spk --mfccdir $mfccdir/loso_$spk --fbankdir $fbankdir/loso_$spk \
+      --results $results/loso_$spk
   done
-  local/summarize_folds.py --test-set test exp/loso_* > results/loso_summary.md
-  cat results/loso_summary.md
+  mkdir -p $results
+  local/summarize_folds.py --test-set "${test_sets%% *}" $(for spk in $speakers; do echo $exp/loso_$spk; done) \
+    > $results/loso_summary.md
+  cat $results/loso_summary.md
   echo "$0: done (leave-one-speaker-out)"
   exit 0
 fi
@@ -203,7 +205,7 @@ fi
 
 if [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
   echo "$0: stage 9: results"
-  python3 -m mtlhybrid.bin.make_results --test-sets "$test_sets" --seeds "$nnet_seeds" \
+  python3 -m mtlhybrid.bin.make_results --test-sets "$test_sets" --seeds "$nnet_seeds" --train-data $data/train \
     --elapsed $(( $(date +%s) - start_time )) $exp $results
   cat $results/results.md
 fi

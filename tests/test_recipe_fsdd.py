@@ -1,0 +1,148 @@
+"""egs/fsdd/s5: the recipe's front end on the real corpus, without running the whole recipe.
+
+run.sh's usage, the message when the corpus is missing, stage 0 (speaker-disjoint data
+dirs with accent labels) on a few takes, the leave-one-speaker-out folds, and the offline
+half of the download (a repository copy laid out as FSDD's GitHub repository: speakers.tsv
+from metadata.py, unlisted speakers set aside) and its failure without a network. The GMM
+and network stages are covered by tests/test_steps_gmm.py and tests/test_nnet_steps_decode.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+RECIPE = Path(__file__).resolve().parent.parent / "egs" / "fsdd" / "s5"
+
+
+def run(args, ok=True, cwd=RECIPE, timeout=120):
+    env = dict(os.environ, LC_ALL="C")
+    p = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if ok and p.returncode != 0:
+        raise AssertionError(f"{args} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
+    return p
+
+
+def table(path: Path) -> dict:
+    return dict(line.split(maxsplit=1) for line in path.read_text().splitlines())
+
+
+def test_help_and_usage():
+    p = run(["./run.sh", "--help"])
+    assert "Usage: ./run.sh" in p.stdout
+    for opt in ("--corpus-dir", "--download", "--test-speakers", "--loso", "--src-nnet", "--adapt-sizes", "--stop-stage"):
+        assert opt in p.stdout, opt
+    p = run(["./run.sh", "stray"], ok=False)
+    assert p.returncode != 0 and "unexpected argument 'stray'" in p.stderr and "Usage:" in p.stderr
+    p = run(["./run.sh", "--no-such-option", "1"], ok=False)
+    assert p.returncode != 0
+    for script in ("local/data_prep.sh", "local/prepare_lang.sh", "local/check_corpus.sh", "local/download_fsdd.sh"):
+        p = run([script], ok=False)
+        assert p.returncode == 1 and "Usage:" in p.stderr, script
+
+
+def test_missing_corpus_names_the_path_and_how_to_get_it(tmp_path):
+    empty = tmp_path / "nowhere"
+    empty.mkdir()
+    p = run(["./run.sh", "--corpus-dir", str(empty), "--data", str(tmp_path / "data")], ok=False)
+    assert p.returncode != 0
+    assert f"FSDD not found in {empty}" in p.stderr
+    assert "--download true" in p.stderr and "github.com/Jakobovski/free-spoken-digit-dataset" in p.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_stage0_speaker_disjoint_with_accents(fsdd_dir, tmp_path):
+    data = tmp_path / "data"
+    p = run(["./run.sh", "--stop-stage", "0", "--corpus-dir", str(fsdd_dir), "--max-takes", "2", "--data", str(data)])
+    assert "test accents not in training" not in p.stdout
+    train, test = table(data / "train/utt2spk"), table(data / "test/utt2spk")
+    assert set(test.values()) == {"lucas", "theo"}
+    assert set(train.values()) == {"jackson", "nicolas", "yweweler"}
+    assert len(train) == 3 * 10 * 2 and len(test) == 2 * 10 * 2
+    for part, utts in (("train", train), ("test", test)):
+        accents = table(data / part / "utt2accent")
+        assert set(accents) == set(utts)
+        texts = table(data / part / "text")
+        assert set(texts.values()) == {"ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"}
+    assert set(table(data / "test/utt2accent").values()) == {"USA", "DEU-German"}
+    assert set(table(data / "train/utt2accent").values()) == {"USA", "DEU-German", "BEL-French"}
+    # Holding out the only Belgian French speaker is allowed, and said.
+    p = run(["local/data_prep.sh", "--test-speakers", "nicolas", "--max-takes", "1", str(fsdd_dir), str(tmp_path / "d2")])
+    assert "test accents not in training: BEL-French" in p.stdout
+
+
+def test_leave_one_speaker_out_folds(fsdd_dir, tmp_path):
+    data, exp, res = tmp_path / "data", tmp_path / "exp", tmp_path / "results"
+    p = run(["./run.sh", "--loso", "true", "--stop-stage", "0", "--corpus-dir", str(fsdd_dir), "--max-takes", "1",
+             "--data", str(data), "--exp", str(exp), "--results", str(res)], timeout=200)
+    speakers = ["jackson", "lucas", "nicolas", "theo", "yweweler"]
+    for spk in speakers:
+        fold = data / f"loso_{spk}"
+        assert set(table(fold / "test/utt2spk").values()) == {spk}
+        assert set(table(fold / "train/utt2spk").values()) == set(speakers) - {spk}
+    assert "No decoded systems" in (res / "loso_summary.md").read_text()
+    assert "holding out yweweler" in p.stdout
+
+
+def test_fold_summary_pools_errors(tmp_path):
+    for fold, (e, w) in (("loso_a", (3, 100)), ("loso_b", (1, 300))):
+        d = tmp_path / fold / "tri1/decode_test/scoring_kaldi"
+        d.mkdir(parents=True)
+        (d / "best_wer").write_text(f"%WER {100 * e / w:.2f} [ {e} / {w}, 0 ins, 0 del, {e} sub ] x/wer_10_0.0\n")
+    d = tmp_path / "loso_a/mono/decode_test/scoring_kaldi"
+    d.mkdir(parents=True)
+    (d / "best_wer").write_text("%WER 10.00 [ 10 / 100, 0 ins, 0 del, 10 sub ] x/wer_10_0.0\n")
+    p = run(["local/summarize_folds.py", str(tmp_path / "loso_a"), str(tmp_path / "loso_b")])
+    assert "| tri1 | 3.00 | 0.33 | 1.00 |" in p.stdout
+    assert "| mono | 10.00 | - | 10.00 (1 of 2 folds) |" in p.stdout
+
+
+def make_repo_copy(fsdd_dir: Path, root: Path) -> Path:
+    """A few recordings laid out as the FSDD GitHub repository, with a speaker metadata.py lacks."""
+    repo = root / "repo"
+    (repo / "recordings").mkdir(parents=True)
+    for spk in ("jackson", "nicolas"):
+        for digit in (0, 1):
+            shutil.copy(fsdd_dir / "recordings" / f"{digit}_{spk}_0.wav", repo / "recordings")
+    shutil.copy(fsdd_dir / "recordings" / "2_theo_0.wav", repo / "recordings" / "2_stranger_0.wav")
+    (repo / "metadata.py").write_text(
+        '"""speakers"""\n\nmetadata = {\n'
+        "    'jackson': {'gender': 'male', 'accent': 'USA/neutral', 'language': 'english'},\n"
+        "    'nicolas': {\n    \t'gender': 'male',\n    \t'accent': 'BEL/French',\n    \t'language': 'english'\n    },\n"
+        "}\n")
+    (repo / "README.md").write_text("FSDD, CC BY-SA 4.0\n")
+    return repo
+
+
+def test_download_from_a_local_copy(fsdd_dir, tmp_path):
+    repo = make_repo_copy(fsdd_dir, tmp_path)
+    dest = tmp_path / "corpus" / "fsdd"
+    p = run(["local/download_fsdd.sh", "--repo", str(repo), str(dest)])
+    assert (dest / "speakers.tsv").read_text() == "speaker\tgender\taccent\njackson\tmale\tUSA\nnicolas\tmale\tBEL-French\n"
+    assert sorted(x.name for x in (dest / "recordings").iterdir()) == [
+        "0_jackson_0.wav", "0_nicolas_0.wav", "1_jackson_0.wav", "1_nicolas_0.wav"]
+    assert [x.name for x in (dest / "recordings_unlisted").iterdir()] == ["2_stranger_0.wav"]
+    assert "speaker stranger is not in" in p.stderr and "1 recordings moved" in p.stderr
+    assert (dest / "README.md").is_file() and (repo / "recordings").is_dir()
+    # The corpus it leaves is one stage 0 accepts.
+    p = run(["local/data_prep.sh", "--test-speakers", "nicolas", str(dest), str(tmp_path / "data")])
+    assert set(table(tmp_path / "data/train/utt2accent").values()) == {"USA"}
+    # A second call finds it in place.
+    assert "nothing to do" in run(["local/download_fsdd.sh", "--repo", str(repo), str(dest)]).stdout
+
+
+def test_download_without_network_fails_clearly(tmp_path):
+    dest = tmp_path / "fsdd"
+    # Port 9 on the loopback refuses at once: the same path as a machine without a network.
+    p = run(["local/download_fsdd.sh", "--url", "http://127.0.0.1:9/nobody/fsdd", str(dest)], ok=False)
+    assert p.returncode == 1
+    assert "could not download FSDD from http://127.0.0.1:9/nobody/fsdd" in p.stderr
+    assert "--repo" in p.stderr
+    assert not dest.exists() and not list(tmp_path.glob(".fsdd_download*"))
+    # Without --download, stage 0 says where it looked.
+    p = run(["local/check_corpus.sh", "--download", "false", str(dest)], ok=False)
+    assert p.returncode == 1 and f"FSDD not found in {dest}" in p.stderr
