@@ -23,9 +23,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     import torch
 
     from mtlhybrid.gmm.accumulate import AccumAmDiagGmm, save_accs
-    from mtlhybrid.gmm.diag_gmm import AmDiagGmm
-    from mtlhybrid.gmm.tool_io import add_feature_options, open_features, read_alignments
-    from mtlhybrid.hmm.model_file import load_model
+    from mtlhybrid.gmm.tool_io import add_feature_options, load_gmm_model, open_features
+    from mtlhybrid.hmm.ali_io import read_alignments
     from mtlhybrid.utils.errors import DataError, MismatchError
     from mtlhybrid.utils.log import get_logger
 
@@ -40,10 +39,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("stats_out")
     args = p.parse_args(argv)
 
-    tm, am_dict = load_model(args.model_in)
-    if am_dict is None:
-        raise DataError("model has no acoustic model (GMM)", path=args.model_in)
-    am = AmDiagGmm.from_dict(am_dict, device=args.device)
+    tm, am = load_gmm_model(args.model_in, device=args.device)
     if am.num_pdfs != tm.num_pdfs:
         raise MismatchError(f"{args.model_in}: transition model has {tm.num_pdfs} pdfs, the GMM {am.num_pdfs}")
     reader = open_features(args.data_dir, args)
@@ -58,7 +54,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             accs.accumulate(am, torch.from_numpy(np.concatenate(feats_b)), torch.from_numpy(np.concatenate(pdfs_b)))
         feats_b, pdfs_b, nb = [], [], 0
 
-    for utt, ali in read_alignments(args.alignments):
+    for utt, ali in read_alignments([args.alignments]):
         if utt not in reader:
             no_feats += 1
             log.warning("no features for utterance %s", utt)

@@ -32,7 +32,7 @@ def silence_pdfs(transition_model, silence_phones) -> List[int]:
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
     p = make_parser("gmm_compute_likes", __doc__)
-    from mtlhybrid.gmm.tool_io import add_feature_options, open_features
+    from mtlhybrid.gmm.tool_io import add_feature_options, load_gmm_model, open_features
 
     add_feature_options(p)
     p.add_argument("--boost-silence", type=float, default=1.0, help="factor on the likelihood of silence pdfs (1.0: none)")
@@ -48,15 +48,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     import numpy as np
     import torch
 
-    from mtlhybrid.gmm.diag_gmm import AmDiagGmm
-    from mtlhybrid.hmm.model_file import load_model
     from mtlhybrid.utils.errors import MismatchError, MtlHybridError
     from mtlhybrid.utils.kaldi_io import MatrixWriter
 
-    tm, am_dict = load_model(args.model_in)
-    if am_dict is None:
-        raise MtlHybridError(f"{args.model_in}: holds no acoustic model")
-    am = AmDiagGmm.from_dict(am_dict, device=args.device)
+    tm, am = load_gmm_model(args.model_in, device=args.device)
     reader = open_features(args.data_dir, args)
     boost_cols: List[int] = []
     if args.boost_silence != 1.0:

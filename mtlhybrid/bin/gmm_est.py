@@ -17,11 +17,10 @@ from mtlhybrid.utils.cli import make_parser, tool_main
 def main(argv: Optional[List[str]] = None) -> int:
     import torch
 
-    from mtlhybrid.gmm.diag_gmm import AmDiagGmm
     from mtlhybrid.gmm.mixup import split_to_total
     from mtlhybrid.gmm.mle import MleOptions, mle_update
-    from mtlhybrid.gmm.tool_io import load_accs_rx
-    from mtlhybrid.hmm.model_file import load_model, save_model
+    from mtlhybrid.gmm.tool_io import load_accs_rx, load_gmm_model
+    from mtlhybrid.hmm.model_file import save_model
     from mtlhybrid.utils.errors import DataError, MismatchError
     from mtlhybrid.utils.log import get_logger
 
@@ -46,10 +45,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("model_out")
     args = p.parse_args(argv)
 
-    tm, am_dict = load_model(args.model_in)
-    if am_dict is None:
-        raise DataError("model has no acoustic model (GMM)", path=args.model_in)
-    am = AmDiagGmm.from_dict(am_dict, device=args.device)
+    tm, am = load_gmm_model(args.model_in, device=args.device)
     accs, counts = load_accs_rx(args.stats_in, device=args.device)
     if args.update_transitions == "true":
         if counts is None:

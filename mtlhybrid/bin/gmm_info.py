@@ -15,17 +15,12 @@ from mtlhybrid.utils.cli import make_parser, tool_main
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    from mtlhybrid.gmm.diag_gmm import AmDiagGmm
-    from mtlhybrid.hmm.model_file import load_model
-    from mtlhybrid.utils.errors import DataError
+    from mtlhybrid.gmm.tool_io import load_gmm_model
 
     p = make_parser("gmm_info", __doc__)
     p.add_argument("model_in")
     args = p.parse_args(argv)
-    tm, am_dict = load_model(args.model_in)
-    if am_dict is None:
-        raise DataError("model has no acoustic model (GMM)", path=args.model_in)
-    am = AmDiagGmm.from_dict(am_dict)
+    tm, am = load_gmm_model(args.model_in)
     print(f"number of phones {len(tm.phones)}")
     print(f"number of pdfs {am.num_pdfs}")
     print(f"number of transition-ids {tm.num_transition_ids}")

@@ -1,23 +1,18 @@
-"""Inputs of the GMM command-line tools: features from a data dir, alignments and model files.
+"""Inputs of the GMM command-line tools: features from a data dir, GMM models and accumulator files.
 
 Kaldi's tools take feature *pipelines* (``"ark:apply-cmvn ... | add-deltas ... |"``); ours take
 a data dir and the same choices as options (``--apply-cmvn``, ``--norm-vars``,
 ``--delta-order``), read through :class:`mtlhybrid.features.reader.FeatureReader`.
-Alignments and accumulators may be given as paths, ``ark:path`` or a command ending in
-``|`` (``"ark:gunzip -c exp/mono/ali.1.gz|"``, ``"gmm_sum_accs - 1.acc 2.acc |"``).
+Accumulators may be given as a path or a command ending in ``|``
+(``"gmm_sum_accs - 1.acc 2.acc |"``); alignments are read by
+:func:`mtlhybrid.hmm.ali_io.read_alignments` and specifiers parsed by
+:mod:`mtlhybrid.utils.kaldi_io`, as in every tool.
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import tempfile
-from pathlib import Path
-from typing import Iterator, Tuple
-
-import numpy as np
-
-from mtlhybrid.utils.errors import DataError
 
 
 def add_feature_options(p: argparse.ArgumentParser) -> None:
@@ -33,38 +28,22 @@ def open_features(data_dir: str, args: argparse.Namespace):
                          delta_order=args.delta_order)
 
 
-def read_bytes(rxfilename: str) -> bytes:
-    """Contents of a path, ``ark:``/``ark,s,cs:`` path, or the stdout of a command ending in ``|``."""
-    spec = rxfilename
-    head, sep, rest = spec.partition(":")
-    if sep and head and set(head.split(",")) <= {"ark", "s", "cs", "t", "b", "p", "o"}:
-        spec = rest
-    if spec.rstrip().endswith("|"):
-        proc = subprocess.run(spec.rstrip()[:-1], shell=True, capture_output=True)
-        if proc.returncode != 0:
-            raise DataError(f"command failed ({proc.returncode}): {proc.stderr.decode(errors='replace').strip()[-300:]}", path=spec)
-        return proc.stdout
-    path = Path(spec)
-    if not path.is_file():
-        raise DataError("no such file", path=spec)
-    return path.read_bytes()
+def load_gmm_model(path: str, device=None):
+    """``(TransitionModel, AmDiagGmm)`` of a GMM-HMM ``final.mdl``; DataError if it holds no GMM (e.g. an nnet's)."""
+    from mtlhybrid.gmm.diag_gmm import AmDiagGmm
+    from mtlhybrid.hmm.model_file import load_model
+    from mtlhybrid.utils.errors import DataError
 
-
-def read_alignments(rspecifier: str) -> Iterator[Tuple[str, np.ndarray]]:
-    """``(utt, transition ids)`` from a (gzipped) archive of int vectors or a pipe giving one."""
-    from mtlhybrid.utils.kaldi_io import read_int_vectors
-
-    raw = read_bytes(rspecifier)
-    suffix = ".ark.gz" if raw[:2] == b"\x1f\x8b" else ".ark"  # gzip magic: let the reader decompress
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        tmp.write(raw)
-        tmp.flush()
-        yield from read_int_vectors(tmp.name)
+    tm, am_dict = load_model(path)
+    if am_dict is None:
+        raise DataError("model has no acoustic model (GMM)", path=path)
+    return tm, AmDiagGmm.from_dict(am_dict, device=device)
 
 
 def load_accs_rx(rxfilename: str, device=None):
     """:func:`mtlhybrid.gmm.accumulate.load_accs` for a path or a pipe (``"gmm_sum_accs - *.acc |"``)."""
     from mtlhybrid.gmm.accumulate import load_accs
+    from mtlhybrid.utils.kaldi_io import read_bytes
 
     if not rxfilename.rstrip().endswith("|"):
         return load_accs(rxfilename, device=device)
