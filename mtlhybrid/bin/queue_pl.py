@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from mtlhybrid.bin.run_pl import JobSpec, UsageError, parse_args
+from mtlhybrid.bin.run_pl import JobSpec, jobs_main
 from mtlhybrid.bin.slurm_pl import ClusterFlavor, job_dir, script_name, submit
 from mtlhybrid.utils.cli import tool_main
 
@@ -40,16 +40,7 @@ def qsub_command(spec: JobSpec, script: Path) -> List[str]:
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args and args[0] in ("-h", "--help"):
-        print(__doc__)
-        return 0
-    try:
-        spec = parse_args(args, prog="queue.pl")
-    except UsageError as e:
-        print(str(e), file=sys.stderr)
-        return 1
-    return submit(spec, GRID_ENGINE, qsub_command)
+    return jobs_main(argv, "queue.pl", __doc__, lambda spec: submit(spec, GRID_ENGINE, qsub_command))
 
 
 if __name__ == "__main__":

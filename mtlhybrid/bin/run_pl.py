@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from mtlhybrid.utils.cli import tool_main
 
@@ -259,19 +259,26 @@ def report_failures(spec: JobSpec, results: Dict[int, int], prog: str = "run.pl"
     return 1
 
 
-@tool_main
-def main(argv: Optional[List[str]] = None) -> int:
+def jobs_main(argv: Optional[List[str]], prog: str, doc: str, run: Callable[[JobSpec], int]) -> int:
+    """The command line run.pl, slurm.pl and queue.pl share: ``--help``, usage errors, then ``run(spec)``.
+
+    Only how the jobs are run differs between the three, so the front end is written once.
+    """
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in ("-h", "--help"):
-        print(__doc__)
+        print(doc)
         return 0
     try:
-        spec = parse_args(args)
+        spec = parse_args(args, prog=prog)
     except UsageError as e:
         print(str(e), file=sys.stderr)
         return 1
-    results = run_local(spec)
-    return report_failures(spec, results)
+    return run(spec)
+
+
+@tool_main
+def main(argv: Optional[List[str]] = None) -> int:
+    return jobs_main(argv, "run.pl", __doc__, lambda spec: report_failures(spec, run_local(spec)))
 
 
 if __name__ == "__main__":

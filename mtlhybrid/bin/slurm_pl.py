@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from mtlhybrid.bin.run_pl import JobSpec, UsageError, parse_args, previous_outcome, report_failures
+from mtlhybrid.bin.run_pl import JobSpec, jobs_main, previous_outcome, report_failures
 from mtlhybrid.utils.cli import tool_main
 
 
@@ -156,16 +156,7 @@ def submit(spec: JobSpec, flavor: ClusterFlavor, build_command) -> int:
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args and args[0] in ("-h", "--help"):
-        print(__doc__)
-        return 0
-    try:
-        spec = parse_args(args, prog="slurm.pl")
-    except UsageError as e:
-        print(str(e), file=sys.stderr)
-        return 1
-    return submit(spec, SLURM, sbatch_command)
+    return jobs_main(argv, "slurm.pl", __doc__, lambda spec: submit(spec, SLURM, sbatch_command))
 
 
 if __name__ == "__main__":
