@@ -69,7 +69,7 @@ def test_lattice_scoring_sweep_writes_kaldi_layout(system, tmp_path):
 def test_latgen_tool_and_best_path_tool(system, tmp_path, script_env):
     import kaldiio
 
-    from mtlhybrid.graph.fst_arrays import write_fst
+    from mtlhybrid.lang.fst_io import write_fst
     from mtlhybrid.hmm.model_file import save_model
 
     s, graph, comp = system

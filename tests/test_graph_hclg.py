@@ -11,7 +11,8 @@ import pytest
 kaldifst = pytest.importorskip("kaldifst")
 
 from mtlhybrid.align.aligner import equal_align
-from mtlhybrid.graph.fst_arrays import fst_to_arcs, read_fst
+from mtlhybrid.graph.fst_arrays import fst_to_arcs
+from mtlhybrid.lang.fst_io import read_fst
 from mtlhybrid.graph.h_transducer import make_h_transducer
 from mtlhybrid.graph.hclg import make_clg, make_hclg, make_lg
 from mtlhybrid.graph.toy import make_toy_system

@@ -67,7 +67,7 @@ class DecodingGraph:
 
     @classmethod
     def load(cls, hclg_path: PathLike, model_path: PathLike) -> "DecodingGraph":
-        from mtlhybrid.graph.fst_arrays import read_fst
+        from mtlhybrid.lang.fst_io import read_fst
         from mtlhybrid.hmm.model_file import load_model
 
         tm, _ = load_model(model_path)

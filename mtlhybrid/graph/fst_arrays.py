@@ -4,20 +4,17 @@ kaldifst has no ``fstrmsymbols`` and no usable mutable arc iterator, so relabell
 (disambiguation symbols to epsilon), adding HMM self-loops or splitting states is done
 by reading the FST into arrays, editing them with numpy, and building a new FST. Reading
 uses the arc iterator (exact weights; ``to_str`` prints only 6 significant digits).
+Reading and writing FST files is :mod:`mtlhybrid.lang.fst_io`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
 import numpy as np
 
-from mtlhybrid.utils.errors import DataError
 
 PathLike = Union[str, Path]
 
@@ -108,35 +105,3 @@ def relabel_input(fst, mapping: np.ndarray):
         raise ValueError(f"input label {int(arcs.ilabel.max())} beyond the relabelling map ({len(mapping)} entries)")
     arcs.ilabel = mapping[arcs.ilabel]
     return arcs_to_fst(arcs)
-
-
-def write_fst(fst, path: PathLike) -> None:
-    """Write ``fst`` (OpenFst binary) to a temp file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        if not fst.write(tmp):
-            raise OSError(f"kaldifst could not write {tmp}")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def read_fst(path: PathLike):
-    """Read an OpenFst binary FST; a missing or unreadable file is a DataError naming it."""
-    import kaldifst
-
-    if not Path(path).is_file():
-        raise DataError("no such FST file", path=path)
-    try:
-        fst = kaldifst.StdVectorFst.read(str(path))
-    except Exception as e:  # kaldifst raises RuntimeError on a bad header
-        raise DataError(f"cannot read FST: {e}", path=path)
-    if fst is None:
-        raise DataError("cannot read FST", path=path)
-    return fst

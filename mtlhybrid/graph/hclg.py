@@ -89,7 +89,7 @@ def make_hclg(
     """HCLG for ``lang_dir`` (a LangDir; its L_disambig.fst and G.fst unless given)."""
     import kaldifst
 
-    from mtlhybrid.graph.fst_arrays import read_fst
+    from mtlhybrid.lang.fst_io import read_fst
 
     L_disambig = L_disambig if L_disambig is not None else read_fst(lang_dir.L_disambig_path)
     G = G if G is not None else read_fst(lang_dir.G_path)

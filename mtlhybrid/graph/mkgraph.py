@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Union
 
-from mtlhybrid.graph.fst_arrays import write_fst
+from mtlhybrid.lang.fst_io import write_fst
 from mtlhybrid.graph.hclg import HclgGraph, make_hclg
 from mtlhybrid.utils.errors import DataError, MismatchError
 from mtlhybrid.utils.io import atomic_write, read_symbol_table

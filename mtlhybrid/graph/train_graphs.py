@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Dict, List, Mapping, Optional, Sequence
 
-from mtlhybrid.graph.fst_arrays import arcs_to_fst, fst_to_arcs, read_fst
+from mtlhybrid.graph.fst_arrays import arcs_to_fst, fst_to_arcs
 from mtlhybrid.graph.h_transducer import HmmCompiler, make_h_transducer
 from mtlhybrid.graph.hclg import remove_disambig_input
 from mtlhybrid.graph.self_loops import add_self_loops_arcs
 from mtlhybrid.graph.transitions import TransitionTables
+from mtlhybrid.lang.fst_io import read_fst
 from mtlhybrid.utils.errors import DataError
 
 

@@ -1,44 +1,44 @@
-"""Writing kaldifst FSTs atomically (OpenFst binary), and small helpers for tests and tools."""
+"""Reading and writing kaldifst FSTs (OpenFst binary; writes are atomic), and small helpers for tests and tools.
+
+The one place FST files are read and written, for lang dirs and decoding graphs alike.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterator, List, Tuple, Union
+
+from mtlhybrid.utils.io import atomic_path
 
 PathLike = Union[str, Path]
 
 
 def write_fst(fst, path: PathLike) -> None:
-    """Write ``fst`` in OpenFst binary form to a temp file beside ``path``, then rename it.
+    """Write ``fst`` in OpenFst binary form, atomically.
 
-    kaldifst writes by file name only, so :func:`mtlhybrid.utils.io.atomic_write` (a file
-    object) cannot be used; the same temp-and-rename rule is applied here.
+    kaldifst writes by file name only, so the temporary name comes from
+    :func:`mtlhybrid.utils.io.atomic_path` rather than a file object from ``atomic_write``.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        fst.write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp:
+        if not fst.write(tmp):
+            raise OSError(f"kaldifst could not write {tmp}")
 
 
 def read_fst(path: PathLike):
+    """Read an OpenFst binary FST; a missing or unreadable file is a DataError naming it."""
     import kaldifst
 
     from mtlhybrid.utils.errors import DataError
 
-    if not Path(path).exists():
-        raise DataError("FST file does not exist", path=path)
-    return kaldifst.StdVectorFst.read(str(path))
+    if not Path(path).is_file():
+        raise DataError("no such FST file", path=path)
+    try:
+        fst = kaldifst.StdVectorFst.read(str(path))
+    except Exception as e:  # kaldifst raises RuntimeError on a bad header
+        raise DataError(f"cannot read FST: {e}", path=path)
+    if fst is None:
+        raise DataError("cannot read FST", path=path)
+    return fst
 
 
 def iter_arcs(fst) -> Iterator[Tuple[int, int, int, float, int]]:

@@ -9,9 +9,7 @@ logged: kaldilm skips the n-grams holding them, and nothing may be dropped silen
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Optional, Union
 
 from mtlhybrid.lang.fst_io import read_fst
 from mtlhybrid.utils.errors import DataError, MtlHybridError
-from mtlhybrid.utils.io import read_symbol_table
+from mtlhybrid.utils.io import atomic_path, read_symbol_table
 from mtlhybrid.utils.log import get_logger
 
 logger = get_logger(__name__)
@@ -82,10 +80,7 @@ def arpa_to_fst(
                     "%d words of %s are not in %s; %d n-grams holding them are skipped: %s%s",
                     len(missing), arpa, words_txt, n, shown, " ..." if len(missing) > 20 else "",
                 )
-        out_fst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_out = tempfile.mkstemp(prefix=f".{out_fst.name}.", suffix=".tmp", dir=out_fst.parent)
-        os.close(fd)
-        try:
+        with atomic_path(out_fst) as tmp_out:  # G.fst appears only once it is known to be non-empty
             kaldilm.arpa2fst(
                 str(plain),
                 tmp_out,
@@ -98,11 +93,5 @@ def arpa_to_fst(
             fst = read_fst(tmp_out)
             if fst.num_states == 0:
                 raise MtlHybridError(f"{arpa}: the grammar FST is empty")
-            os.chmod(tmp_out, 0o644)
-            os.replace(tmp_out, out_fst)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_out)
-            raise
     logger.info("wrote %s: %d states, %d arcs", out_fst, fst.num_states, sum(fst.num_arcs(s) for s in range(fst.num_states)))
     return fst

@@ -24,31 +24,54 @@ PathLike = Union[str, Path]
 
 
 @contextlib.contextmanager
-def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf-8"):
-    """Open a temporary file beside ``path``; rename it to ``path`` only on success.
+def atomic_path(path: PathLike) -> Iterator[str]:
+    """A temporary file name beside ``path``, renamed to ``path`` only if the block succeeds.
 
-    A ``.gz`` suffix on ``path`` compresses the output. On an exception the temporary
-    file is removed and ``path`` is left exactly as it was.
+    For writers that take a file name rather than a file object (kaldifst, kaldilm); on an
+    exception the temporary file is removed and ``path`` is left exactly as it was.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    binary = "b" in mode
     try:
-        if path.suffix == ".gz":
-            raw = gzip.open(tmp, "wb")
-            f = raw if binary else io.TextIOWrapper(raw, encoding=encoding)
-        else:
-            f = open(tmp, mode, encoding=None if binary else encoding)
-        with f:
-            yield f
+        yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf-8"):
+    """Open a temporary file beside ``path``; rename it to ``path`` only on success.
+
+    A ``.gz`` suffix on ``path`` compresses the output. On an exception the temporary
+    file is removed and ``path`` is left exactly as it was.
+    """
+    binary = "b" in mode
+    with atomic_path(path) as tmp:
+        if Path(path).suffix == ".gz":
+            raw = gzip.open(tmp, "wb")
+            f = raw if binary else io.TextIOWrapper(raw, encoding=encoding)
+        else:
+            f = open(tmp, mode, encoding=None if binary else encoding)
+        with f:
+            yield f
+
+
+def read_json(path: PathLike, what: str):
+    """The JSON value in ``path``; an unreadable, non-UTF-8 or truncated file is a DataError naming ``what``."""
+    import json
+
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise DataError(f"cannot read {what}: {e.strerror}", path=path)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataError(f"{what} file is not valid JSON (truncated?): {e}", path=path)
 
 
 def open_text(path: PathLike, encoding: str = "utf-8"):
