@@ -17,13 +17,14 @@ from mtlhybrid.hmm.alignment import (
     phone_state_table,
     split_to_phones,
 )
-from mtlhybrid.hmm.build_tree import RootSpec, build_tree
+from mtlhybrid.hmm.build_tree import build_tree
 from mtlhybrid.hmm.model_file import save_model
 from mtlhybrid.hmm.questions import Questions
 from mtlhybrid.hmm.topology import Topology
 from mtlhybrid.hmm.transition_model import TransitionModel
 from mtlhybrid.hmm.tree import monophone_tree
 from mtlhybrid.hmm.tree_stats import NO_KEY, TreeStats, accumulate_tree_stats
+from mtlhybrid.lang.lang_dir import Root
 from mtlhybrid.lang.topo import make_topo_text
 from mtlhybrid.utils.errors import DataError
 from mtlhybrid.utils.kaldi_io import write_int_vectors, write_matrices_ark_scp
@@ -166,7 +167,7 @@ def test_acc_tree_stats_convert_ali_on_fsdd(fsdd_dir, topo, mono, tmp_path):
 
     # a triphone tree from these stats, then convert the monophone alignments to it
     qs = Questions.from_phone_sets([[SIL], [A], [B], [A, B]], topo)
-    roots = [RootSpec(False, False, [SIL]), RootSpec(True, True, [A]), RootSpec(True, True, [B])]
+    roots = [Root(False, False, [SIL]), Root(True, True, [A]), Root(True, True, [B])]
     tree, _ = build_tree(st, qs, roots, num_leaves=14, min_count=1, cluster_thresh=0, topo=topo)
     tri = TransitionModel(topo, tree)
     save_model(tmp_path / "tri.mdl", tri)

@@ -8,12 +8,13 @@ import sys
 import numpy as np
 import pytest
 
-from mtlhybrid.hmm.build_tree import RootSpec, build_tree, read_roots
+from mtlhybrid.hmm.build_tree import build_tree
 from mtlhybrid.hmm.questions import Questions, cluster_phones
 from mtlhybrid.hmm.topology import Topology
 from mtlhybrid.hmm.transition_model import TransitionModel
 from mtlhybrid.hmm.tree import PDF_CLASS, ContextDependency, Split, monophone_tree
 from mtlhybrid.hmm.tree_stats import NO_KEY, TreeStats
+from mtlhybrid.lang.lang_dir import Root, read_roots
 from mtlhybrid.lang.topo import make_topo_text
 from mtlhybrid.utils.errors import DataError, MismatchError
 
@@ -52,7 +53,7 @@ def make_stats(n=200, seed=0, left_effect=3.0) -> TreeStats:
 
 
 def roots():
-    return [RootSpec(False, False, [SIL])] + [RootSpec(True, True, [p]) for p in (A, B, C, D, E)]
+    return [Root(False, False, [SIL])] + [Root(True, True, [p]) for p in (A, B, C, D, E)]
 
 
 def test_monophone_tree_shared_roots(topo, tmp_path):
@@ -136,7 +137,7 @@ def test_triphone_transition_model_and_tree_file(topo, tmp_path):
 
 def test_roots_file_and_stats_round_trip(tmp_path):
     (tmp_path / "roots.int").write_text("not-shared not-split 1\nshared split 2 3\n")
-    assert read_roots(tmp_path / "roots.int") == [RootSpec(False, False, [1]), RootSpec(True, True, [2, 3])]
+    assert read_roots(tmp_path / "roots.int") == [Root(False, False, [1]), Root(True, True, [2, 3])]
     (tmp_path / "bad.int").write_text("shared maybe 2 3\n")
     with pytest.raises(DataError, match="bad.int:1"):
         read_roots(tmp_path / "bad.int")

@@ -32,10 +32,11 @@ def main(argv=None) -> int:
     p.add_argument("topo")
     p.add_argument("out")
     a = p.parse_args(argv)
-    from mtlhybrid.hmm.build_tree import build_tree, read_roots
+    from mtlhybrid.hmm.build_tree import build_tree
     from mtlhybrid.hmm.questions import Questions
     from mtlhybrid.hmm.topology import Topology
     from mtlhybrid.hmm.tree_stats import TreeStats
+    from mtlhybrid.lang.lang_dir import read_roots
     from mtlhybrid.utils.io import atomic_write
 
     stats = TreeStats.load(a.treeacc)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -26,45 +26,9 @@ from mtlhybrid.hmm.questions import Questions
 from mtlhybrid.hmm.tree import PDF_CLASS, ContextDependency, Leaf, Node, Split, Table, map_leaves
 from mtlhybrid.hmm.tree_stats import NO_KEY, TreeStats, gauss_objf
 from mtlhybrid.utils.errors import DataError, MismatchError
-from mtlhybrid.utils.io import iter_lines
 from mtlhybrid.utils.log import get_logger
 
 log = get_logger(__name__)
-
-
-@dataclass
-class RootSpec:
-    """One line of ``phones/roots.int``: ``[not-]shared [not-]split <phones>``."""
-
-    shared: bool
-    split: bool
-    phones: List[int]
-
-    def to_dict(self) -> dict:
-        return {"shared": self.shared, "split": self.split, "phones": list(self.phones)}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "RootSpec":
-        return cls(bool(d["shared"]), bool(d["split"]), [int(p) for p in d["phones"]])
-
-
-def read_roots(path) -> List[RootSpec]:
-    """Read ``phones/roots.int`` (the lang's LangDir.roots gives the same)."""
-    roots: List[RootSpec] = []
-    for lineno, line in iter_lines(path):
-        f = line.split()
-        if not f:
-            continue
-        if len(f) < 3 or f[0] not in ("shared", "not-shared") or f[1] not in ("split", "not-split"):
-            raise DataError(f"expected '[not-]shared [not-]split <phone ids>', got {line!r}", path=path, line=lineno)
-        try:
-            phones = [int(x) for x in f[2:]]
-        except ValueError:
-            raise DataError(f"phone ids must be integers (use roots.int, not roots.txt): {line!r}", path=path, line=lineno)
-        roots.append(RootSpec(f[0] == "shared", f[1] == "split", phones))
-    if not roots:
-        raise DataError("roots file is empty", path=path)
-    return roots
 
 
 @dataclass
@@ -255,7 +219,7 @@ def build_tree(
 ) -> Tuple[ContextDependency, TreeBuildLog]:
     """Build a context-dependency tree; returns ``(tree, log)``.
 
-    ``roots`` are :class:`RootSpec` or the lang's ``Root`` (``shared``, ``split``,
+    ``roots`` are the lang's :class:`~mtlhybrid.lang.lang_dir.Root` (``shared``, ``split``,
     ``phones``). ``num_leaves`` bounds the leaves after splitting (Kaldi's --max-leaves);
     clustering may then tie some, so ``tree.num_pdfs <= num_leaves``. ``cluster_thresh``
     < 0 uses the smallest split gain, 0 turns clustering off. ``topo`` gives each root's

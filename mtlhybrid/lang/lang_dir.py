@@ -62,17 +62,24 @@ def _read_int_lines(path: Path) -> List[List[int]]:
     return out
 
 
-def _read_roots(path: Path) -> List[Root]:
+def read_roots(path: PathLike) -> List[Root]:
+    """Read ``phones/roots.int``: ``[not-]shared [not-]split <phone ids>`` per line.
+
+    As Kaldi's reader, a blank or malformed line and an empty file are errors; tree
+    building (``build_tree --roots``) and :meth:`LangDir.load` both read roots here.
+    """
     roots: List[Root] = []
     for lineno, line in iter_lines(path):
         f = line.split()
         if len(f) < 3 or f[0] not in ("shared", "not-shared") or f[1] not in ("split", "not-split"):
-            raise DataError(f"expected '(not-)shared (not-)split <phone-id>...', got {line!r}", path=path, line=lineno)
+            raise DataError(f"expected '[not-]shared [not-]split <phone ids>', got {line!r}", path=path, line=lineno)
         try:
             ids = [int(x) for x in f[2:]]
         except ValueError:
-            raise DataError(f"phone ids must be integers: {line!r}", path=path, line=lineno)
+            raise DataError(f"phone ids must be integers (use roots.int, not roots.txt): {line!r}", path=path, line=lineno)
         roots.append(Root(f[0] == "shared", f[1] == "split", ids))
+    if not roots:
+        raise DataError("roots file is empty", path=path)
     return roots
 
 
@@ -207,7 +214,7 @@ class LangDir:
             disambig=_read_int_list(pd / "disambig.int"),
             optional_silence=opt[0],
             context_indep=_read_int_list(pd / "context_indep.int"),
-            roots=_read_roots(pd / "roots.int"),
+            roots=read_roots(pd / "roots.int"),
             sets=_read_int_lines(pd / "sets.int"),
             extra_questions=_read_int_lines(eq) if eq.exists() else [],
             word_boundary=_read_word_boundary(wb) if wb.exists() else {},
