@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from mtlhybrid.data.textio import input_lines, stdout_text
-from mtlhybrid.utils.cli import make_parser, tool_main
+from mtlhybrid.utils.cli import tool_main
 
 
 @tool_main
 def main(argv=None) -> int:
-    p = make_parser("spk2utt_to_utt2spk", __doc__)
-    p.add_argument("inputs", nargs="*", metavar="spk2utt")
-    a = p.parse_args(argv)
     from mtlhybrid.data.scp import utt2spk_lines
+    from mtlhybrid.data.textio import run_table_filter
 
-    out = stdout_text()
-    for line in utt2spk_lines(input_lines(a.inputs)):
-        out.write(line + "\n")
-    out.flush()
-    return 0
+    return run_table_filter(argv, "spk2utt_to_utt2spk", __doc__, "spk2utt", utt2spk_lines)
 
 
 if __name__ == "__main__":

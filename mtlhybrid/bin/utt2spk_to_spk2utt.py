@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from mtlhybrid.data.textio import input_lines, stdout_text
-from mtlhybrid.utils.cli import make_parser, tool_main
+from mtlhybrid.utils.cli import tool_main
 
 
 @tool_main
 def main(argv=None) -> int:
-    p = make_parser("utt2spk_to_spk2utt", __doc__)
-    p.add_argument("inputs", nargs="*", metavar="utt2spk")
-    a = p.parse_args(argv)
     from mtlhybrid.data.scp import spk2utt_lines
+    from mtlhybrid.data.textio import run_table_filter
 
-    out = stdout_text()
-    for line in spk2utt_lines(input_lines(a.inputs)):
-        out.write(line + "\n")
-    out.flush()
-    return 0
+    return run_table_filter(argv, "utt2spk_to_spk2utt", __doc__, "utt2spk", spk2utt_lines)
 
 
 if __name__ == "__main__":

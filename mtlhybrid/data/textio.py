@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from typing import Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from mtlhybrid.utils.errors import DataError
 
@@ -62,3 +62,20 @@ def map_inputs(mapper, paths: Sequence[str]) -> None:
             for lineno, line in enumerate(f, start=1):
                 out.write(mapper.map_line(line, lineno, "stdin" if p == "-" else p) + "\n")
     out.flush()
+
+
+def run_table_filter(argv, prog: str, doc: str, metavar: str, transform: Callable[[Iterable[str]], Iterable[str]]) -> int:
+    """A whole ``*.pl`` table converter: the files named (stdin when none) through ``transform``, lines to stdout.
+
+    utt2spk_to_spk2utt and spk2utt_to_utt2spk differ only in ``transform``.
+    """
+    from mtlhybrid.utils.cli import make_parser
+
+    p = make_parser(prog, doc)
+    p.add_argument("inputs", nargs="*", metavar=metavar)
+    a = p.parse_args(argv)
+    out = stdout_text()
+    for line in transform(input_lines(a.inputs)):
+        out.write(line + "\n")
+    out.flush()
+    return 0
