@@ -18,7 +18,7 @@ import numpy as np
 
 from mtlhybrid.hmm.tree_stats import TreeStats, gauss_objf
 from mtlhybrid.utils.errors import DataError
-from mtlhybrid.utils.io import atomic_write, iter_lines
+from mtlhybrid.utils.io import atomic_write, iter_lines, read_json
 from mtlhybrid.utils.log import get_logger
 
 log = get_logger(__name__)
@@ -96,12 +96,7 @@ class Questions:
 
     @classmethod
     def read(cls, path: PathLike) -> "Questions":
-        try:
-            d = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as e:
-            raise DataError(f"cannot read questions: {e.strerror}", path=path)
-        except json.JSONDecodeError as e:
-            raise DataError(f"questions file is not valid JSON: {e}", path=path)
+        d = read_json(path, "questions")
         return cls.from_dict(d, source=str(path))
 
 

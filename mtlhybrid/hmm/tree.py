@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from mtlhybrid.utils.errors import DataError, MismatchError
-from mtlhybrid.utils.io import atomic_write
+from mtlhybrid.utils.io import atomic_write, read_json
 
 PathLike = Union[str, Path]
 PDF_CLASS = -1
@@ -207,12 +207,7 @@ class ContextDependency:
 
     @classmethod
     def read(cls, path: PathLike) -> "ContextDependency":
-        try:
-            d = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as e:
-            raise DataError(f"cannot read tree: {e.strerror}", path=path)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise DataError(f"tree file is not valid JSON (truncated?): {e}", path=path)
+        d = read_json(path, "tree")
         return cls.from_dict(d, source=str(path))
 
     def __eq__(self, other: object) -> bool:
