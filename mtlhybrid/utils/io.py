@@ -92,6 +92,11 @@ def iter_lines(path: PathLike) -> Iterator[Tuple[int, str]]:
         raw = f.read()
     if path_is_gz(path):
         raw = gzip.decompress(raw)
+    yield from iter_text_bytes(raw, path)
+
+
+def iter_text_bytes(raw: bytes, path: PathLike) -> Iterator[Tuple[int, str]]:
+    """:func:`iter_lines` over bytes already read (from a pipe, stdin, ...); ``path`` names them in errors."""
     blines = raw.split(b"\n")
     if blines and blines[-1] == b"":
         blines.pop()  # the newline that ends the last line

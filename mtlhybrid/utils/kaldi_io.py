@@ -27,7 +27,7 @@ from typing import Any, BinaryIO, Dict, FrozenSet, Iterable, Iterator, List, Map
 import numpy as np
 
 from mtlhybrid.utils.errors import DataError
-from mtlhybrid.utils.io import atomic_write, kaldi_sorted
+from mtlhybrid.utils.io import atomic_write, iter_text_bytes, kaldi_sorted
 
 PathLike = Union[str, Path]
 
@@ -346,17 +346,7 @@ def iter_text_lines(rspecifier: str) -> Iterator[Tuple[int, str]]:
 
     Non-UTF-8 bytes raise DataError naming the line, as :func:`mtlhybrid.utils.io.iter_lines`.
     """
-    raw = read_bytes(rspecifier)
-    where = parse_specifier(rspecifier).target
-    blines = raw.split(b"\n")
-    if blines and blines[-1] == b"":
-        blines.pop()
-    for lineno, bline in enumerate(blines, start=1):
-        try:
-            line = bline.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise DataError(f"not valid UTF-8 (byte {e.start}): {bline[:60]!r}", path=where, line=lineno)
-        yield lineno, line.rstrip("\r")
+    yield from iter_text_bytes(read_bytes(rspecifier), parse_specifier(rspecifier).target)
 
 
 def _is_script(s: Specifier) -> bool:
