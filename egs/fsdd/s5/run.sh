@@ -28,11 +28,12 @@ mfccdir=mfcc
 fbankdir=fbank
 results=results
 # GMM systems: single short words, so fewer iterations and Gaussians than synth_accents.
-mono_iters=20
-mono_gauss=400
+mono_utts_per_spk=100   # the monophone system trains on this many utterances per speaker (0: all)
+mono_iters=15
+mono_gauss=300
 tri1_leaves=300
 tri1_gauss=1500
-tri1_iters=15
+tri1_iters=10
 # Networks (configs in conf/; the same architecture as synth_accents', so that adapted and
 # FSDD-only models differ only in where they start).
 nnet_seeds="1"
@@ -41,9 +42,12 @@ baseline_config=conf/single_task.yaml
 nnet_opts=              # e.g. "--device cuda"
 # Adaptation of a synth_accents model (stage 8): <utterances per speaker>:<epochs> ('all': every one).
 src_nnet=../../synth_accents/s5/exp/nnet_mtl_s1
-adapt_sizes="10:40 50:15 all:8"
+adapt_sizes="10:100 50:30 all:8"
 adapt_opts="--lr 0.001"
 test_sets="test"
+# The recordings are trimmed tightly, often inside the last phone: with Kaldi's default beam (13)
+# the paths that end in a final state are often pruned ("no final state reached").
+decode_opts="--beam 20 --lattice-beam 8"
 
 help_message="Usage: $0 [options]
 FSDD recipe: stages 0 corpus + data, 1 lang + grammar, 2 features, 3 mono, 4 tri1,
@@ -55,6 +59,7 @@ Options (default):
   --test-speakers '<spk> ...'      held-out speakers ('$test_speakers')
   --loso <true|false>              leave-one-speaker-out: the whole recipe once per speaker ($loso)
   --max-takes <n>                  only takes below n (all 50)
+  --mono-utts-per-spk <n>          monophone training subset per speaker ($mono_utts_per_spk; 0: all)
   --nj <n>                         parallel jobs ($nj)
   --nnet-seeds '<s> ...'           one network of each kind per seed ('$nnet_seeds')
   --mtl-config <yaml> --baseline-config <yaml>   ($mtl_config, $baseline_config)
@@ -62,6 +67,7 @@ Options (default):
   --src-nnet <dir>                 network to adapt in stage 8 ($src_nnet)
   --adapt-sizes '<n>:<epochs> ...' adaptation subsets per speaker and their epochs ('$adapt_sizes')
   --adapt-opts '<opts>'            options of steps/nnet/adapt.sh ('$adapt_opts')
+  --decode-opts '<opts>'           options of steps/decode.sh and steps/nnet/decode.sh ('$decode_opts')
 e.g.: $0 --stage 3 --nnet-seeds '1 2 3'"
 
 orig_args=("$@")
@@ -124,15 +130,21 @@ fi
 
 if [ $stage -le 3 ] && [ $stop_stage -ge 3 ]; then
   echo "$0: stage 3: monophone system"
+  mono_data=$data/train
+  if [ $mono_utts_per_spk -gt 0 ]; then
+    # As Kaldi's recipes start on a subset: flat-start monophones need few utterances.
+    utils/subset_data_dir.sh --per-spk $data/train $mono_utts_per_spk $data/train_mono
+    mono_data=$data/train_mono
+  fi
   steps/train_mono.sh --cmd "$train_cmd" --nj $nj --num-iters $mono_iters --totgauss $mono_gauss \
-    --realign-iters "1 2 3 4 5 6 8 10 12 15 18" --max-iter-inc $((mono_iters - 5)) \
-    $data/train data/lang $exp/mono
+    --realign-iters "1 2 3 4 5 6 8 10 12" --max-iter-inc $((mono_iters - 5)) \
+    $mono_data data/lang $exp/mono
   steps/align_si.sh --cmd "$train_cmd" --nj $nj $data/train data/lang $exp/mono $exp/mono_ali
 fi
 
 if [ $stage -le 4 ] && [ $stop_stage -ge 4 ]; then
   echo "$0: stage 4: triphone system (deltas)"
-  steps/train_deltas.sh --cmd "$train_cmd" --num-iters $tri1_iters --realign-iters "5 10" \
+  steps/train_deltas.sh --cmd "$train_cmd" --num-iters $tri1_iters --realign-iters "5" \
     --max-iter-inc $((tri1_iters - 5)) --min-count 50 --tree-thresh 100 \
     $tri1_leaves $tri1_gauss $data/train data/lang $exp/mono_ali $exp/tri1
   # Alignments and state-level lattices of the training data: the networks' targets.
@@ -144,7 +156,7 @@ if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
   for sys in mono tri1; do
     utils/mkgraph.sh data/lang_test $exp/$sys $exp/$sys/graph
     for part in $test_sets; do
-      steps/decode.sh --cmd "$decode_cmd" --nj $nj $exp/$sys/graph $data/$part $exp/$sys/decode_$part
+      steps/decode.sh --cmd "$decode_cmd" --nj $nj $decode_opts $exp/$sys/graph $data/$part $exp/$sys/decode_$part
     done
   done
 fi
@@ -164,7 +176,7 @@ if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
   for s in $nnet_seeds; do
     for sys in nnet_mtl_s$s nnet_base_s$s; do
       for part in $test_sets; do
-        steps/nnet/decode.sh --cmd "$decode_cmd" --nj $nj $exp/tri1/graph $data/${part}_fbank $exp/$sys/decode_$part
+        steps/nnet/decode.sh --cmd "$decode_cmd" --nj $nj $decode_opts $exp/tri1/graph $data/${part}_fbank $exp/$sys/decode_$part
       done
     done
   done
@@ -195,7 +207,7 @@ if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
         [ "$n" != all ] && systems="$own $systems"   # stage 7 decoded nnet_mtl_s$s
         for sys in $systems; do
           for part in $test_sets; do
-            steps/nnet/decode.sh --cmd "$decode_cmd" --nj $nj $exp/tri1/graph $data/${part}_fbank $exp/$sys/decode_$part
+            steps/nnet/decode.sh --cmd "$decode_cmd" --nj $nj $decode_opts $exp/tri1/graph $data/${part}_fbank $exp/$sys/decode_$part
           done
         done
       done
