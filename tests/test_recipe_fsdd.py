@@ -146,3 +146,25 @@ def test_download_without_network_fails_clearly(tmp_path):
     # Without --download, stage 0 says where it looked.
     p = run(["local/check_corpus.sh", "--download", "false", str(dest)], ok=False)
     assert p.returncode == 1 and f"FSDD not found in {dest}" in p.stderr
+
+
+def test_lang_stage_digits_and_isolated_grammar(tmp_path):
+    p = run(["local/prepare_lang.sh", str(tmp_path / "data")])
+    lang = tmp_path / "data/lang"
+    words = [line.split()[0] for line in (lang / "words.txt").read_text().splitlines()]
+    digits = ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"]
+    assert set(digits) <= set(words) and "<UNK>" in words
+    phones = [line.split()[0] for line in (lang / "phones.txt").read_text().splitlines()]
+    assert "ZH_B" in phones  # all 39 CMUdict phones, as a larger-vocabulary model has them
+    pmap = table(lang / "phones/base_phone_map.txt")
+    assert pmap["AH_B"].strip() == "AH" and pmap["SIL"].strip() == "SIL" and not any(k.startswith("#") for k in pmap)
+    assert (tmp_path / "data/lang_test/G.fst").is_file()
+    arpa = (tmp_path / "data/local/lm/digits.arpa").read_text()
+    assert "ngram 1=" in arpa and "isolated-digit grammar" in p.stdout
+
+
+def test_adaptation_stage_skips_without_source(tmp_path):
+    p = run(["./run.sh", "--stage", "8", "--stop-stage", "8", "--src-nnet", str(tmp_path / "no_model"),
+             "--data", str(tmp_path / "data"), "--exp", str(tmp_path / "exp")])
+    assert f"stage 8 skipped: no source network {tmp_path / 'no_model'}/final.pt" in p.stderr
+    assert p.stdout.rstrip().endswith("done") and not (tmp_path / "exp").exists()
