@@ -20,7 +20,8 @@ from mtlhybrid.utils.cli import make_parser, tool_main
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
     from mtlhybrid.score.details import write_wer_details
-    from mtlhybrid.score.wer import MODES, compute_wer, parse_rspecifier, read_transcripts
+    from mtlhybrid.score.wer import MODES, compute_wer, read_transcripts
+    from mtlhybrid.utils.kaldi_io import parse_specifier
 
     p = make_parser("compute_wer", __doc__)
     p.add_argument("--mode", default="strict", choices=MODES,
@@ -32,7 +33,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("ref_rspecifier")
     p.add_argument("hyp_rspecifier")
     args = p.parse_args(argv)
-    if parse_rspecifier(args.ref_rspecifier)[0] == "-" and parse_rspecifier(args.hyp_rspecifier)[0] == "-":
+    if parse_specifier(args.ref_rspecifier).target == "-" and parse_specifier(args.hyp_rspecifier).target == "-":
         p.error("reference and hypothesis cannot both be read from stdin")
     refs = read_transcripts(args.ref_rspecifier)
     hyps = read_transcripts(args.hyp_rspecifier)

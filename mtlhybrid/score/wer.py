@@ -16,13 +16,10 @@ Hypotheses for utterances not in the reference are ignored, and counted in the l
 from __future__ import annotations
 
 import math
-import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from mtlhybrid.utils.errors import DataError, MismatchError
-from mtlhybrid.utils.io import iter_lines
 from mtlhybrid.utils.log import get_logger
 
 logger = get_logger(__name__)
@@ -190,22 +187,6 @@ def compute_wer(refs: Dict[str, List[str]], hyps: Dict[str, List[str]], mode: st
 # ---- reading transcripts given as Kaldi rspecifiers ----------------------------------------
 
 
-def parse_rspecifier(spec: str) -> Tuple[str, Dict[str, bool]]:
-    """Split ``ark,t,p:path`` into ``(path, options)``; a plain path is accepted as is.
-
-    Only text archives are meaningful here; ``scp:`` is refused with a clear message.
-    """
-    opts: Dict[str, bool] = {}
-    head, sep, rest = spec.partition(":")
-    if sep and head and all(o in ("ark", "t", "b", "p", "o", "s", "cs", "ns", "f", "nf", "scp") for o in head.split(",")):
-        parts = head.split(",")
-        if "scp" in parts:
-            raise DataError(f"scp: rspecifiers are not supported for transcripts: {spec!r}")
-        opts = {o: True for o in parts if o != "ark"}
-        return rest, opts
-    return spec, opts
-
-
 def read_transcripts(spec: str) -> Dict[str, List[str]]:
     """Read ``<utt> <word> <word> ...`` lines (a Kaldi text archive) into utt -> words, in file order.
 
@@ -213,20 +194,13 @@ def read_transcripts(spec: str) -> Dict[str, List[str]]:
     ``ark,p:-``, or a command ending in ``|``. An utterance with no words is an empty list.
     Duplicated ids and blank lines are errors naming the line.
     """
-    import sys
+    from mtlhybrid.utils.kaldi_io import iter_text_lines, parse_specifier
 
-    path, _opts = parse_rspecifier(spec)
-    if path.endswith("|"):
-        proc = subprocess.run(path[:-1], shell=True, capture_output=True)
-        if proc.returncode != 0:
-            raise DataError(f"command failed ({proc.returncode}): {proc.stderr.decode(errors='replace').strip()[:200]}", path=path)
-        lines = enumerate(proc.stdout.decode("utf-8").splitlines(), start=1)
-    elif path == "-":
-        lines = enumerate(sys.stdin.read().splitlines(), start=1)
-    else:
-        if not Path(path).exists():
-            raise DataError("no such file", path=path)
-        lines = iter_lines(path)
+    parsed = parse_specifier(spec)
+    if parsed.is_script:
+        raise DataError(f"scp: rspecifiers are not supported for transcripts: {spec!r}")
+    path = parsed.target
+    lines = iter_text_lines(spec)
     out: Dict[str, List[str]] = {}
     for lineno, line in lines:
         fields = line.split()
