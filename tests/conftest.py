@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Scripts and tools that tests start call `python3 -m mtlhybrid...`: that must be this
+# interpreter (the project's virtual environment), activated or not.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 # ../shared beside the repository root, as on the developers' machines and CI; a user's
 # fresh clone may not have it, so tests needing it skip with the reason.
 SHARED_DATA = Path(os.environ.get("MTLHYBRID_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
