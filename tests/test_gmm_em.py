@@ -13,7 +13,6 @@ from mtlhybrid.gmm import (
     AmDiagGmm,
     DiagGmm,
     get_split_targets,
-    load_accs,
     mle_update,
     save_accs,
     split_to_total,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 
 from mtlhybrid.bin import gmm_acc_stats_ali, gmm_est, gmm_info, gmm_init_mono, gmm_sum_accs

@@ -12,7 +12,7 @@ from mtlhybrid.hmm.build_tree import build_tree
 from mtlhybrid.hmm.questions import Questions, cluster_phones
 from mtlhybrid.hmm.topology import Topology
 from mtlhybrid.hmm.transition_model import TransitionModel
-from mtlhybrid.hmm.tree import PDF_CLASS, ContextDependency, Split, monophone_tree
+from mtlhybrid.hmm.tree import ContextDependency, monophone_tree
 from mtlhybrid.hmm.tree_stats import NO_KEY, TreeStats
 from mtlhybrid.lang.lang_dir import Root, read_roots
 from mtlhybrid.lang.topo import make_topo_text

@@ -6,7 +6,6 @@ flat-start (equal) alignments, and HCLG from utils/mkgraph.sh. The network is ti
 trains for a few epochs; decoding must still be far better than chance.
 """
 
-import json
 import os
 import shutil
 import subprocess

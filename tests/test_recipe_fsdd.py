@@ -14,7 +14,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 
 RECIPE = Path(__file__).resolve().parent.parent / "egs" / "fsdd" / "s5"
 

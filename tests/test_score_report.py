@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 
-import pytest
 
 from mtlhybrid.bin import score_kaldi_wer as score_kaldi_wer_tool
 from mtlhybrid.score.best import best_wer_line, parse_wer_line

@@ -8,7 +8,6 @@ alignments and a few epochs of nnet_train: cheap, yet a real digit recognizer.
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 

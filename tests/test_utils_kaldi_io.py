@@ -23,7 +23,6 @@ from mtlhybrid.utils.kaldi_io import (
     read_int_vectors,
     read_int_vectors_rspecifier,
     read_matrices_rspecifier,
-    write_int_vectors,
     write_int_vectors_wspecifier,
     write_matrices_ark_scp,
     write_text_wspecifier,

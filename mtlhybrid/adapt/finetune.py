@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Union
 
 from mtlhybrid.adapt.regularizers import CombinedRegularizer, KLDRegularizer, L2SPRegularizer, shared_parameters
-from mtlhybrid.adapt.transfer import AdaptPlan, frozen_modules, initial_state, plan_adaptation, settle_heads
+from mtlhybrid.adapt.transfer import frozen_modules, initial_state, plan_adaptation, settle_heads
 from mtlhybrid.utils.errors import MismatchError
 from mtlhybrid.utils.io import atomic_write
 from mtlhybrid.utils.log import get_logger
@@ -55,7 +55,6 @@ def adapt_network(src_model: PathLike, out_dir: PathLike, data: PathLike, alis: 
     Returns the trainer's :class:`~mtlhybrid.nnet.trainer.TrainResult`; the plan is written
     to ``out_dir/adapt.json``.
     """
-    import torch
 
     from mtlhybrid.bin.nnet_train import _apply_set
     from mtlhybrid.nnet.checkpoint import build_model_from_checkpoint, checkpoint_identities, load_checkpoint

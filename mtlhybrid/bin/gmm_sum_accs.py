@@ -15,9 +15,8 @@ from mtlhybrid.utils.cli import make_parser, tool_main
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    import io
+    pass
 
-    import torch
 
     from mtlhybrid.gmm.accumulate import save_accs, sum_accs
     from mtlhybrid.utils.log import get_logger

@@ -96,7 +96,6 @@ class Decoder:
 
     def decode(self, score_matrix: np.ndarray) -> DecodeResult:
         import kaldi_decoder
-        import kaldifst
 
         acwt = float(self.opts.acoustic_scale)
         mat = tid_score_matrix(score_matrix, self.graph.tables, acwt)

@@ -24,8 +24,8 @@ Likelihoods use Kaldi's natural parameters, cached and recomputed after any chan
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Union
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence
 
 import torch
 

@@ -15,7 +15,6 @@ update, so each mixture's weights always sum to one.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Optional
 

@@ -6,7 +6,7 @@ The one place FST files are read and written, for lang dirs and decoding graphs 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, List, Tuple, Union
+from typing import Iterator, Tuple, Union
 
 from mtlhybrid.utils.io import atomic_path
 

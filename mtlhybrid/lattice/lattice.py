@@ -14,7 +14,7 @@ Costs are Kaldi's: ``graph_cost`` (negated graph log-prob: LM, lexicon, transiti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 import numpy as np
 

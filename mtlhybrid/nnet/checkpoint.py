@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Mapping, Sequence, Union
 
 import torch
 
-from mtlhybrid.nnet.config import MtlConfig, config_from_dict
+from mtlhybrid.nnet.config import config_from_dict
 from mtlhybrid.nnet.targets import TaskIdentity
 from mtlhybrid.utils.errors import DataError, MismatchError
 

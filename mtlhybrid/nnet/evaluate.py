@@ -6,7 +6,7 @@ network's context frames repeated at both edges, so every feature frame gets an 
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch

@@ -7,7 +7,7 @@ context frames, and the input chunk carries the network's total left/right conte
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 import torch
 from torch import nn

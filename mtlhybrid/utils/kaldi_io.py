@@ -27,7 +27,7 @@ from typing import Any, BinaryIO, Dict, FrozenSet, Iterable, Iterator, List, Map
 import numpy as np
 
 from mtlhybrid.utils.errors import DataError
-from mtlhybrid.utils.io import atomic_write, iter_text_bytes, kaldi_sorted
+from mtlhybrid.utils.io import atomic_write, iter_text_bytes
 
 PathLike = Union[str, Path]
 
