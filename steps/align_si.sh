@@ -48,9 +48,6 @@ for f in $data/feats.scp $data/cmvn.scp $data/text $lang/L.fst $lang/words.txt $
 done
 utils/check_phones_compatible.sh $lang/phones.txt $srcdir/phones.txt
 
-oov=$(cat $lang/oov.int)
-oov_opt=
-$allow_oov && oov_opt="--map-oov $oov"
 silphonelist=$(cat $lang/phones/silence.csl)
 mkdir -p $dir/log
 echo $nj > $dir/num_jobs
@@ -64,11 +61,7 @@ echo "$delta_opts" > $dir/delta_opts
 cp $srcdir/final.mdl $dir/final.mdl  # a copy: the ali dir must survive retraining of the source
 py="python3 -m mtlhybrid.bin"
 
-for n in $(seq $nj); do
-  utils/sym2int.pl $oov_opt -f 2- $lang/words.txt $sdata/$n/text > $dir/text.$n.int.tmp || \
-    { echo "$0: transcripts of $data hold words missing from $lang/words.txt (see above); use --allow-oov true to map them to $(cat $lang/oov.txt)" >&2; rm -f $dir/text.$n.int.tmp; exit 1; }
-  mv $dir/text.$n.int.tmp $dir/text.$n.int
-done
+steps/internal/transcripts_to_int.sh $allow_oov $lang $sdata $nj $dir
 
 lat_opts=
 $generate_lattices && lat_opts="--lattices $dir/lat.JOB.gz --lattice-beam $lattice_beam"

@@ -64,9 +64,6 @@ done
 utils/check_phones_compatible.sh $lang/phones.txt $alidir/phones.txt
 
 nj=$(cat $alidir/num_jobs)
-oov=$(cat $lang/oov.int)
-oov_opt=
-$allow_oov && oov_opt="--map-oov $oov"
 ciphonelist=$(cat $lang/phones/context_indep.csl)
 silphonelist=$(cat $lang/phones/silence.csl)
 [ -z "$cmvn_opts" ] && cmvn_opts=$(cat $alidir/cmvn_opts 2>/dev/null || echo "--apply-cmvn true --norm-vars false")
@@ -112,11 +109,7 @@ if [ $stage -le -3 ]; then
 fi
 
 if [ $stage -le -2 ]; then
-  for n in $(seq $nj); do
-    utils/sym2int.pl $oov_opt -f 2- $lang/words.txt $sdata/$n/text > $dir/text.$n.int.tmp || \
-    { echo "$0: transcripts of $data hold words missing from $lang/words.txt (see above); use --allow-oov true to map them to $(cat $lang/oov.txt)" >&2; rm -f $dir/text.$n.int.tmp; exit 1; }
-  mv $dir/text.$n.int.tmp $dir/text.$n.int
-  done
+  steps/internal/transcripts_to_int.sh $allow_oov $lang $sdata $nj $dir
 fi
 
 numgauss=$numleaves

@@ -54,9 +54,6 @@ for f in $data/feats.scp $data/cmvn.scp $data/text $lang/L.fst $lang/topo $lang/
   [ ! -f $f ] && echo "$0: no such file $f" >&2 && exit 1
 done
 
-oov=$(cat $lang/oov.int)
-oov_opt=
-$allow_oov && oov_opt="--map-oov $oov"
 silphonelist=$(cat $lang/phones/silence.csl)
 mkdir -p $dir/log
 echo $nj > $dir/num_jobs
@@ -80,11 +77,7 @@ fi
 
 if [ $stage -le -2 ]; then
   echo "$0: mapping transcripts to word ids"
-  for n in $(seq $nj); do
-    utils/sym2int.pl $oov_opt -f 2- $lang/words.txt $sdata/$n/text > $dir/text.$n.int.tmp || \
-    { echo "$0: transcripts of $data hold words missing from $lang/words.txt (see above); use --allow-oov true to map them to $(cat $lang/oov.txt)" >&2; rm -f $dir/text.$n.int.tmp; exit 1; }
-  mv $dir/text.$n.int.tmp $dir/text.$n.int
-  done
+  steps/internal/transcripts_to_int.sh $allow_oov $lang $sdata $nj $dir
 fi
 
 if [ $stage -le -1 ]; then
