@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mtlhybrid.nnet.metrics import classification_report
-from mtlhybrid.nnet.priors import compute_priors, count_pdfs, read_counts, write_counts
+from mtlhybrid.nnet.priors import DISABLED_LOG_PRIOR, compute_priors, count_pdfs, num_disabled, read_counts, write_counts
 from mtlhybrid.nnet.targets import (load_alignment_targets, load_utt_labels, map_alignments,
                                     position_independent_map, read_phone_map)
 from mtlhybrid.nnet.toydata import write_toy_alignments
@@ -71,7 +71,10 @@ def test_priors_from_counts_with_floor(tmp_path):
     write_counts(tmp_path / "c", counts)
     assert (tmp_path / "c").read_text() == "[ 2 1 0 1 0 ]\n"
     lp = compute_priors(read_counts(tmp_path / "c"), floor=1e-4)
-    assert np.allclose(lp, np.log([0.5, 0.25, 1e-4, 0.25, 1e-4]))
+    # Unseen pdfs are switched off (a huge prior), not boosted by a tiny one.
+    assert np.allclose(lp, [np.log(0.5), np.log(0.25), DISABLED_LOG_PRIOR, np.log(0.25), DISABLED_LOG_PRIOR])
+    assert num_disabled(lp) == 2
+    assert num_disabled(compute_priors(np.array([1.0, 1e-9]), floor=1e-6)) == 1
     with pytest.raises(DataError):
         count_pdfs({"u": np.array([5])}, 5)
 

@@ -47,7 +47,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from mtlhybrid.nnet.inference import NnetForward
     from mtlhybrid.nnet.inputs import FeatureOptions, read_features
-    from mtlhybrid.nnet.priors import compute_priors, read_counts
+    from mtlhybrid.nnet.priors import DISABLED_LOG_PRIOR, compute_priors, num_disabled, read_counts
     from mtlhybrid.nnet.targets import TaskIdentity, file_hash
     from mtlhybrid.utils.io import atomic_write
     from mtlhybrid.utils.kaldi_io import ark_scp_paths, write_matrices_ark_scp
@@ -69,6 +69,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     log_priors = None
     if args.class_frame_counts:
         log_priors = compute_priors(read_counts(args.class_frame_counts), args.prior_floor)
+        if num_disabled(log_priors):
+            log.warning("%d of %d pdfs have a prior below %g in %s (never or rarely in the training alignments): "
+                           "their scores are lowered by %g so that decoding avoids them", num_disabled(log_priors),
+                           len(log_priors), args.prior_floor, args.class_frame_counts, DISABLED_LOG_PRIOR)
     feats = read_features(args.data, FeatureOptions(args.apply_cmvn == "true", args.norm_vars == "true", args.delta_order))
     ark, scp = ark_scp_paths(args.scores_wspecifier)
     preds = {}

@@ -1,8 +1,11 @@
 """Senone priors for hybrid decoding: the network gives p(pdf | x); the HMM wants p(x | pdf).
 
 Dividing the posterior by the prior p(pdf) (subtracting log priors) turns it into a
-scaled likelihood. Priors come from the pdf counts of the training alignments, floored
-so that a pdf seen rarely or never does not get an enormous bonus.
+scaled likelihood. Priors come from the pdf counts of the training alignments. A pdf
+seen never (or less often than the floor) must not be divided by a tiny prior: that
+gives it an enormous bonus wherever the network is unsure, and on synth_accents the
+unseen spoken-noise pdf of ``<UNK>`` then won whole utterances of new voices. As Kaldi's
+nnet1 does, such pdfs get a huge prior instead, which switches them off.
 """
 
 from __future__ import annotations
@@ -31,13 +34,27 @@ def count_pdfs(pdf_alignments: Mapping[str, np.ndarray] | Iterable[np.ndarray], 
     return counts
 
 
+#: Log prior of a pdf below the floor: its scaled log-likelihood drops by about this much.
+DISABLED_LOG_PRIOR = 100.0
+
+
 def compute_priors(counts: np.ndarray, floor: float = 1e-8) -> np.ndarray:
-    """Log priors from pdf counts: ``log(max(count / total, floor))``, float32."""
+    """Log priors from pdf counts, float32: ``log(count / total)``, or :data:`DISABLED_LOG_PRIOR`
+    where ``count / total < floor`` (see :func:`num_disabled` to report how many)."""
     counts = np.asarray(counts, dtype=np.float64)
     total = counts.sum()
     if total <= 0:
         raise DataError("pdf counts are all zero: cannot compute priors")
-    return np.log(np.maximum(counts / total, floor)).astype(np.float32)
+    prior = counts / total
+    low = prior < floor
+    out = np.full(prior.shape, DISABLED_LOG_PRIOR, dtype=np.float64)
+    out[~low] = np.log(prior[~low])
+    return out.astype(np.float32)
+
+
+def num_disabled(log_priors: np.ndarray) -> int:
+    """How many pdfs :func:`compute_priors` switched off."""
+    return int((np.asarray(log_priors) >= DISABLED_LOG_PRIOR).sum())
 
 
 def write_counts(path: PathLike, counts: np.ndarray) -> None:
