@@ -249,6 +249,33 @@ class TrainConfig(_Base):
 
 
 @dataclass
+class AugmentConfig(_Base):
+    """On-the-fly training-time augmentation (see :mod:`mtlhybrid.nnet.augment`); all off by default.
+
+    ``freq_warp: 0.1`` warps each chunk's feature axis by a random factor in [0.9, 1.1];
+    ``freq_masks``/``time_masks`` spans of up to ``freq_mask_width`` bins /
+    ``time_mask_width`` frames are set to the (CMVN) mean, as SpecAugment does.
+    """
+
+    freq_warp: float = 0.0
+    freq_masks: int = 0
+    freq_mask_width: int = 8
+    time_masks: int = 0
+    time_mask_width: int = 10
+
+    def check(self, where, path):
+        w = where or "augment"
+        _need(_is_num(self.freq_warp) and 0 <= self.freq_warp < 0.5, "freq_warp must be in [0, 0.5)", w, path)
+        for k in ("freq_masks", "freq_mask_width", "time_masks", "time_mask_width"):
+            _need(isinstance(getattr(self, k), int) and getattr(self, k) >= 0, f"{k} must be an integer >= 0", w, path)
+
+    @property
+    def active(self) -> bool:
+        return self.freq_warp > 0 or (self.freq_masks > 0 and self.freq_mask_width > 0) or (
+            self.time_masks > 0 and self.time_mask_width > 0)
+
+
+@dataclass
 class CorpusPaths(_Base):
     """Where one corpus's inputs live: its training data dir, alignment dirs by name, lang."""
 
@@ -277,6 +304,7 @@ class MtlConfig(_Base):
     tasks: List[TaskConfig]
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
     corpora: Dict[str, CorpusPaths] = field(default_factory=dict)
 
     @classmethod
@@ -289,6 +317,8 @@ class MtlConfig(_Base):
             return ModelConfig.from_dict(value, "model", path)
         if key == "train":
             return TrainConfig.from_dict(value, "train", path)
+        if key == "augment":
+            return AugmentConfig.from_dict(value, "augment", path)
         if key == "corpora":
             if not isinstance(value, dict):
                 raise DataError("corpora must be a mapping name -> paths", path=path)

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from mtlhybrid.nnet.checkpoint import average_checkpoints, load_checkpoint, save_checkpoint, check_identity
+from mtlhybrid.nnet.augment import augment_features
 from mtlhybrid.nnet.chunks import Batch, ChunkSampler, CorpusData, make_batch
 from mtlhybrid.nnet.config import MtlConfig
 from mtlhybrid.nnet.evaluate import evaluate
@@ -238,7 +239,8 @@ class Trainer:
         for m in self.frozen:
             m.eval()
         b = batch.to(self.device)
-        total, stats = self.module(b.feats, b.corpus, b.lengths, b.targets)
+        feats = augment_features(b.feats, self.cfg.augment) if self.cfg.augment.active else b.feats
+        total, stats = self.module(feats, b.corpus, b.lengths, b.targets)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         if self.tcfg.grad_clip:
