@@ -18,12 +18,14 @@ utts_per_spk=30
 utts_per_test_spk=20
 prompts=               # a prompt file (e.g. ../../../../shared/data/arctic_prompts/cmuarctic.data) instead of the generator
 augment=0              # share of speakers with reverberation and noise
-# GMM systems.
-mono_iters=20
+# GMM systems (light schedules: realignment dominates the run time).
+mono_iters=16
+mono_realign="1 2 3 5 8 12"
 mono_gauss=1000
 tri1_leaves=600
 tri1_gauss=4000
-tri1_iters=16
+tri1_iters=12
+tri1_realign="4 8"
 # Networks: one multi-task model and its single-task baseline per seed.
 nnet_seeds="1 2 3"
 mtl_config=conf/mtl.yaml
@@ -35,6 +37,15 @@ test_sets="dev test_seen test_unseen"
 set -euo pipefail
 
 start_time=$(date +%s)
+stage_start=$start_time
+# Wall-clock time of each stage, for RESULTS.md: printed and kept in exp/stage_times.txt.
+stage_done() {
+  local now=$(date +%s)
+  mkdir -p exp
+  echo "$(date "+%F %T") stage $1 $((now - stage_start)) s" >> exp/stage_times.txt
+  echo "$0: stage $1 took $((now - stage_start)) s"
+  stage_start=$now
+}
 
 if [ $stage -le 0 ] && [ $stop_stage -ge 0 ]; then
   echo "$0: stage 0: synthesizing the corpus"
@@ -43,6 +54,7 @@ if [ $stage -le 0 ] && [ $stop_stage -ge 0 ]; then
   local/prepare_data.sh --nj $nj --seed $seed --num-train-spk $num_train_spk \
     --utts-per-spk $utts_per_spk --utts-per-test-spk $utts_per_test_spk --augment $augment $prompt_opts \
     wav data
+  stage_done 0
 fi
 
 if [ $stage -le 1 ] && [ $stop_stage -ge 1 ]; then
@@ -56,6 +68,7 @@ if [ $stage -le 1 ] && [ $stop_stage -ge 1 ]; then
   # Word-position-dependent phones -> base phones: the classes of the network's monophone task.
   awk '$2 > 0 && $1 !~ /^#/ { p = $1; sub(/_[BEIS]$/, "", p); print $1, p }' data/lang/phones.txt \
     > data/lang/phones/base_phone_map.txt
+  stage_done 1
 fi
 
 if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
@@ -67,22 +80,25 @@ if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
     steps/make_fbank.sh --cmd "$train_cmd" --nj $nj --fbank-config conf/fbank.conf data/${part}_fbank exp/make_fbank/$part fbank
     steps/compute_cmvn_stats.sh data/${part}_fbank exp/make_fbank/$part fbank
   done
+  stage_done 2
 fi
 
 if [ $stage -le 3 ] && [ $stop_stage -ge 3 ]; then
   echo "$0: stage 3: monophone system"
   steps/train_mono.sh --cmd "$train_cmd" --nj $nj --num-iters $mono_iters --totgauss $mono_gauss \
-    --realign-iters "1 2 3 5 7 10 13 16" --max-iter-inc $((mono_iters - 5)) \
+    --realign-iters "$mono_realign" --max-iter-inc $((mono_iters - 5)) \
     data/train data/lang exp/mono
   steps/align_si.sh --cmd "$train_cmd" --nj $nj data/train data/lang exp/mono exp/mono_ali
+  stage_done 3
 fi
 
 if [ $stage -le 4 ] && [ $stop_stage -ge 4 ]; then
   echo "$0: stage 4: triphone system (deltas)"
-  steps/train_deltas.sh --cmd "$train_cmd" --num-iters $tri1_iters --realign-iters "4 8 12" \
+  steps/train_deltas.sh --cmd "$train_cmd" --num-iters $tri1_iters --realign-iters "$tri1_realign" \
     --max-iter-inc $((tri1_iters - 5)) $tri1_leaves $tri1_gauss data/train data/lang exp/mono_ali exp/tri1
   # Alignments and state-level lattices of the training data: the network's targets.
   steps/align_si.sh --cmd "$train_cmd" --nj $nj --generate-lattices true data/train data/lang exp/tri1 exp/tri1_ali
+  stage_done 4
 fi
 
 if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
@@ -93,6 +109,7 @@ if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
       steps/decode.sh --cmd "$decode_cmd" --nj $nj exp/$sys/graph data/$part exp/$sys/decode_$part
     done
   done
+  stage_done 5
 fi
 
 if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
@@ -103,6 +120,7 @@ if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
     steps/nnet/train_mtl.sh --config $baseline_config --set train.seed=$s $nnet_opts \
       data/train_fbank data/lang exp/tri1_ali exp/nnet_base_s$s
   done
+  stage_done 6
 fi
 
 if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
@@ -114,6 +132,7 @@ if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
       done
     done
   done
+  stage_done 7
 fi
 
 if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
@@ -122,5 +141,6 @@ if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
   # Accents absent from data/train/utt2accent are marked unseen; gains are over nnet_base.
   python3 -m mtlhybrid.bin.make_results --test-sets "$test_sets" --seeds "$nnet_seeds" \
     --train-data data/train --baseline nnet_base --elapsed $(( $(date +%s) - start_time )) exp results
+  stage_done 8
 fi
 echo "$0: done"
