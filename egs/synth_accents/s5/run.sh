@@ -19,6 +19,7 @@ utts_per_test_spk=20
 prompts=               # a prompt file (e.g. ../../../../shared/data/arctic_prompts/cmuarctic.data) instead of the generator
 augment=0              # share of speakers with reverberation and noise
 # GMM systems (light schedules: realignment dominates the run time).
+mono_utts_per_spk=10   # the monophone system trains on this many utterances per speaker (0: all)
 mono_iters=16
 mono_realign="1 2 3 5 8 12"
 mono_gauss=1000
@@ -32,6 +33,27 @@ mtl_config=conf/mtl.yaml
 baseline_config=conf/single_task.yaml
 nnet_opts=             # e.g. "--set train.epochs=8 --device cuda"
 test_sets="dev test_seen test_unseen"
+
+help_message="Usage: $0 [options]
+synth_accents recipe: stages 0 corpus synthesis, 1 lang + LM, 2 features, 3 mono, 4 tri1 +
+alignments and lattices, 5 GMM decoding, 6 networks, 7 hybrid decoding, 8 results.
+Options (default):
+  --stage <n> --stop-stage <n>       stages to run ($stage, $stop_stage)
+  --nj <n>                           parallel jobs ($nj)
+  --seed <n>                         seed of the corpus (speakers, sentences, voices) ($seed)
+  --num-train-spk <n>                training speakers ($num_train_spk)
+  --utts-per-spk <n> --utts-per-test-spk <n>   utterances per speaker ($utts_per_spk, $utts_per_test_spk)
+  --prompts <file>                   sentences from a prompt file instead of the generator
+  --augment <fraction>               share of speakers with reverberation and noise ($augment)
+  --mono-utts-per-spk <n>            monophone training subset per speaker ($mono_utts_per_spk; 0: all)
+  --mono-iters <n> --mono-realign '<n> ...' --mono-gauss <n>   ($mono_iters, '$mono_realign', $mono_gauss)
+  --tri1-leaves <n> --tri1-gauss <n> --tri1-iters <n> --tri1-realign '<n> ...'
+                                     ($tri1_leaves, $tri1_gauss, $tri1_iters, '$tri1_realign')
+  --nnet-seeds '<s> ...'             one network of each kind per seed ('$nnet_seeds')
+  --mtl-config <yaml> --baseline-config <yaml>   ($mtl_config, $baseline_config)
+  --nnet-opts '<opts>'               extra options of steps/nnet/train_mtl.sh, e.g. '--device cuda'
+  --test-sets '<set> ...'            ('$test_sets')
+e.g.: $0 --stage 6 --nnet-seeds '1 2 3 4 5'"
 
 . utils/parse_options.sh || exit 1
 set -euo pipefail
@@ -85,9 +107,15 @@ fi
 
 if [ $stage -le 3 ] && [ $stop_stage -ge 3 ]; then
   echo "$0: stage 3: monophone system"
+  mono_data=data/train
+  if [ $mono_utts_per_spk -gt 0 ]; then
+    # As Kaldi's recipes start on a subset: flat-start monophones need few utterances.
+    utils/subset_data_dir.sh --per-spk data/train $mono_utts_per_spk data/train_mono
+    mono_data=data/train_mono
+  fi
   steps/train_mono.sh --cmd "$train_cmd" --nj $nj --num-iters $mono_iters --totgauss $mono_gauss \
     --realign-iters "$mono_realign" --max-iter-inc $((mono_iters - 5)) \
-    data/train data/lang exp/mono
+    $mono_data data/lang exp/mono
   steps/align_si.sh --cmd "$train_cmd" --nj $nj data/train data/lang exp/mono exp/mono_ali
   stage_done 3
 fi
