@@ -1,8 +1,9 @@
 """On-the-fly feature augmentation for network training: frequency warping and SpecAugment.
 
-Why: a network trained on a few dozen voices learns their timbre. On synth_accents the
-networks decoded new test voices (espeak-ng ``travis``, ``david``) at 30-40% WER, mostly
-deletions, while the GMMs, whose 13 cepstra smooth the spectrum, stayed near 5%.
+Why: a network trained on a few dozen voices learns their timbre, and new voices are
+what the test sets hold. On synth_accents (the b994036 corpus, seed 1), warping by up
+to 15% took the multi-task network from 3.55% to 1.10% WER on new voices of seen
+accents and from 9.06% to 4.65% on unseen accents (egs/synth_accents/s5/RESULTS.md).
 Warping the mel axis by a random factor per chunk imitates other vocal-tract lengths
 (VTLP, Jaitly and Hinton 2013); masking bands and frame spans (SpecAugment, Park et al.
 2019) stops the network from leaning on any one of them. Both act on the batch tensor,
