@@ -28,6 +28,8 @@ def setup():
                   "norm": "batchnorm", "dropout": 0.2},
         "train": {"epochs": 3, "batch_size": 3, "chunk_len": 10, "weighting": "uncertainty", "schedule": "cosine",
                   "warmup_steps": 3, "save_every_steps": 4, "num_average": 2, "seed": 11},
+        # Augmentation draws random numbers every step: resuming must draw the same ones.
+        "augment": {"freq_warp": 0.2, "freq_masks": 1, "freq_mask_width": 2, "time_masks": 1, "time_mask_width": 3},
     })
     data = prepare_corpus("default", feats, {"senone": sen, "accent": acc}, cfg.tasks)
     idents = {"senone": TaskIdentity(5, [], "aaaa", "tree1"), "accent": TaskIdentity(2, ["x", "y"])}
