@@ -43,7 +43,7 @@ nnet_opts=              # e.g. "--device cuda"
 # Adaptation of a synth_accents model (stage 8): <utterances per speaker>:<epochs> ('all': every one).
 src_nnet=../../synth_accents/s5/exp/nnet_mtl_s1
 adapt_sizes="10:100 50:30 all:8"
-adapt_opts="--lr 0.001"
+adapt_opts="--lr 0.001 --set augment.freq_warp=0"   # as conf/*.yaml here: no warping (it hurt on FSDD, see RESULTS.md)
 test_sets="test"
 # The recordings are trimmed tightly, often inside the last phone: with Kaldi's default beam (13)
 # the paths that end in a final state are often pruned ("no final state reached").
