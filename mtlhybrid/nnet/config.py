@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from mtlhybrid.utils.errors import DataError
 
@@ -85,6 +85,13 @@ class _Base:
 def _need(cond: bool, msg: str, where: str, path: Optional[PathLike]) -> None:
     if not cond:
         raise DataError(f"{where}: {msg}", path=path)
+
+
+def _need_ints(obj: Any, keys: Tuple[str, ...], minimum: int, where: str, path: Optional[PathLike]) -> None:
+    """Each ``obj.<key>`` must be an integer >= ``minimum``; the error names the key."""
+    for k in keys:
+        v = getattr(obj, k)
+        _need(isinstance(v, int) and v >= minimum, f"{k} must be an integer >= {minimum}", where, path)
 
 
 def _is_num(x: Any) -> bool:
@@ -235,11 +242,8 @@ class TrainConfig(_Base):
 
     def check(self, where, path):
         w = where or "train"
-        for k in ("epochs", "batch_size", "chunk_len"):
-            _need(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f"{k} must be an integer >= 1", w, path)
-        for k in ("warmup_steps", "seed", "frame_tolerance", "patience", "save_every_steps"):
-            _need(isinstance(getattr(self, k), int) and getattr(self, k) >= 0, f"{k} must be an integer >= 0", w, path)
-        _need(isinstance(self.num_average, int) and self.num_average >= 1, "num_average must be an integer >= 1", w, path)
+        _need_ints(self, ("epochs", "batch_size", "chunk_len", "num_average"), 1, w, path)
+        _need_ints(self, ("warmup_steps", "seed", "frame_tolerance", "patience", "save_every_steps"), 0, w, path)
         _need(self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}", w, path)
         _need(self.schedule in SCHEDULES, f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}", w, path)
         _need(self.weighting in WEIGHTINGS, f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}", w, path)
@@ -266,8 +270,7 @@ class AugmentConfig(_Base):
     def check(self, where, path):
         w = where or "augment"
         _need(_is_num(self.freq_warp) and 0 <= self.freq_warp < 0.5, "freq_warp must be in [0, 0.5)", w, path)
-        for k in ("freq_masks", "freq_mask_width", "time_masks", "time_mask_width"):
-            _need(isinstance(getattr(self, k), int) and getattr(self, k) >= 0, f"{k} must be an integer >= 0", w, path)
+        _need_ints(self, ("freq_masks", "freq_mask_width", "time_masks", "time_mask_width"), 0, w, path)
 
     @property
     def active(self) -> bool:
