@@ -69,9 +69,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     log_priors = None
     if args.class_frame_counts:
         log_priors = compute_priors(read_counts(args.class_frame_counts), args.prior_floor)
-        if num_disabled(log_priors):
+        n_off = num_disabled(log_priors)
+        if n_off:
             log.warning("%d of %d pdfs have a prior below %g in %s (never or rarely in the training alignments): "
-                        "their scores are lowered by %g so that decoding avoids them", num_disabled(log_priors),
+                        "their scores are lowered by %g so that decoding avoids them", n_off,
                         len(log_priors), args.prior_floor, args.class_frame_counts, DISABLED_LOG_PRIOR)
     feats = read_features(args.data, FeatureOptions(args.apply_cmvn == "true", args.norm_vars == "true", args.delta_order))
     ark, scp = ark_scp_paths(args.scores_wspecifier)
