@@ -34,16 +34,17 @@ def test_sbatch_command_line(tmp_path):
 @pytest.mark.parametrize("flavor", [SLURM, GRID_ENGINE])
 def test_job_script_runs_one_task_like_run_pl(tmp_path, flavor):
     log = tmp_path / "exp/log/t.JOB.log"
-    spec = parse_args(["JOB=1:3", str(log), "echo", "task JOB", "|", "tr", "a-z", "A-Z", "&&", "test", "JOB", "-ne", "3"], prog=flavor.name)
+    spec = parse_args(["--num-threads", "2", "JOB=1:3", str(log), "echo", "task JOB", "|", "tr", "a-z", "A-Z", "&&",
+                       "echo", "omp=$OMP_NUM_THREADS", "&&", "test", "JOB", "-ne", "3"], prog=flavor.name)
     script = write_job_script(spec, flavor)
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     for task in (2, 3):
         env[flavor.task_var] = str(task)
         rc = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True).returncode
         assert rc == (0 if task == 2 else 1)
     lines = (tmp_path / "exp/log/t.2.log").read_text().splitlines()
-    assert lines[0] == '# echo "task 2" | tr a-z A-Z && test 2 -ne 3'
-    assert lines[1].startswith("# Started at") and "TASK 2" in lines
+    assert lines[0] == '# echo "task 2" | tr a-z A-Z && echo omp=$OMP_NUM_THREADS && test 2 -ne 3'
+    assert lines[1].startswith("# Started at") and "TASK 2" in lines and "omp=2" in lines
     assert lines[-2].startswith("# Accounting: time=") and lines[-1].startswith("# Ended (code 0) at")
     assert "# Ended (code 1)" in (tmp_path / "exp/log/t.3.log").read_text()
     # job 1 never ran: missing logs count as failed

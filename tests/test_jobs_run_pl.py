@@ -117,3 +117,17 @@ def test_parse_options(tmp_path, po_script, script_env):
     assert r.returncode == 1 and "missing config" in r.stderr
     r = sh([str(po_script), "--cmd", "", "x"], tmp_path, script_env)
     assert r.returncode == 1 and "empty argument to --cmd" in r.stderr
+
+
+def test_run_pl_caps_threads_per_job(tmp_path, repo_root, script_env):
+    # Jobs get OMP_NUM_THREADS = --num-threads (default 1), so N torch jobs on N cores do
+    # not oversubscribe them; a value the caller exported wins.
+    env = {k: v for k, v in script_env.items() if k != "OMP_NUM_THREADS"}
+    run_pl = str(repo_root / "utils/run.pl")
+    assert sh([run_pl, "JOB=1:2", "log/d.JOB.log", "echo", "omp=$OMP_NUM_THREADS"], tmp_path, env).returncode == 0
+    assert sh([run_pl, "--num-threads", "3", "log/t.log", "echo", "omp=$OMP_NUM_THREADS"], tmp_path, env).returncode == 0
+    assert sh([run_pl, "log/u.log", "echo", "omp=$OMP_NUM_THREADS"], tmp_path, {**env, "OMP_NUM_THREADS": "5"}).returncode == 0
+    assert "omp=1" in (tmp_path / "log/d.2.log").read_text().splitlines()
+    three = (tmp_path / "log/t.log").read_text().splitlines()
+    assert "omp=3" in three and three[-2].endswith(" threads=3")
+    assert "omp=5" in (tmp_path / "log/u.log").read_text().splitlines()

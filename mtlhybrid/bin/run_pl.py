@@ -8,9 +8,14 @@ the job variable (``JOB``) is replaced by the job number in the log name and the
 Each log starts with ``# <command>`` and ``# Started at <date>`` and ends with
 ``# Accounting: time=<s> threads=1`` and ``# Ended (code <rc>) at <date>``. At most
 --max-jobs-run jobs run at once (default: all of them). If any job fails, run.pl exits 1
-and names the failed logs. --num-threads, --mem and unknown ``--opt value`` pairs are
-accepted and ignored, as Kaldi's run.pl does, so one $cmd works with run.pl, queue.pl
-and slurm.pl.
+and names the failed logs. --mem and unknown ``--opt value`` pairs are accepted and
+ignored, as Kaldi's run.pl does, so one $cmd works with run.pl, queue.pl and slurm.pl.
+
+--num-threads N (default 1) becomes ``OMP_NUM_THREADS=N`` in each job's environment unless
+the caller set OMP_NUM_THREADS: Kaldi's binaries are single-threaded, but torch and numpy
+start one thread per core, and N parallel jobs of such threads on N cores spend most of
+their time waiting for each other (measured: two GMM alignment jobs on 2 cores took 18 s
+each with torch's default threads and 8 s with one thread each).
 """
 
 from __future__ import annotations
@@ -188,9 +193,19 @@ def previous_outcome(log: Path) -> Optional[int]:
     return code
 
 
+def job_environment(num_threads: int) -> Dict[str, str]:
+    """The environment of a job: ours, with the threads of torch/numpy capped (see above)."""
+    import os
+
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", str(max(1, num_threads)))
+    return env
+
+
 class _Running:
-    def __init__(self, job: int, log: Path, command: str):
+    def __init__(self, job: int, log: Path, command: str, num_threads: int = 1):
         self.job, self.log, self.command = job, log, command
+        self.threads = max(1, num_threads)
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "w") as f:
             f.write(log_header(command))
@@ -198,14 +213,19 @@ class _Running:
         self.fh = open(log, "a")
         # Own process group: an interrupted run.pl can stop the whole pipeline of the job.
         self.proc = subprocess.Popen(
-            ["bash", "-c", command], stdin=subprocess.DEVNULL, stdout=self.fh, stderr=subprocess.STDOUT, start_new_session=True
+            ["bash", "-c", command],
+            stdin=subprocess.DEVNULL,
+            stdout=self.fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=job_environment(self.threads),
         )
 
     def finish(self) -> int:
         rc = self.proc.returncode
         self.fh.close()
         with open(self.log, "a") as f:
-            f.write(log_footer(rc, int(round(time.time() - self.start))))
+            f.write(log_footer(rc, int(round(time.time() - self.start)), self.threads))
         return 0 if rc == 0 else 1
 
 
@@ -227,7 +247,7 @@ def run_local(spec: JobSpec) -> Dict[int, int]:
                 if prev == 0 or (prev is not None and spec.pick == "incomplete"):
                     results[job] = 0 if prev == 0 else 1  # kept from the earlier run
                     continue
-                active.append(_Running(job, log, spec.for_job(spec.command, job)))
+                active.append(_Running(job, log, spec.for_job(spec.command, job), spec.num_threads))
             still = []
             for r in active:
                 if r.proc.poll() is None:

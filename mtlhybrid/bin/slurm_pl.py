@@ -77,6 +77,7 @@ def job_script(spec: JobSpec, flavor: ClusterFlavor, cwd: Optional[str] = None) 
 cd {shlex.quote(cwd)}
 [ -f ./path.sh ] && . ./path.sh
 export {flavor.task_var}=${{{flavor.task_var}:-{spec.job_start}}}
+export OMP_NUM_THREADS=${{OMP_NUM_THREADS:-{max(1, spec.num_threads)}}}  # as run.pl: torch's threads = the slots asked for
 log={log}
 mkdir -p "$(dirname "$log")"
 {{ echo {header}; echo "# Started at $(date)"; echo "#"; }} > "$log"
