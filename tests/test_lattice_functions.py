@@ -13,7 +13,7 @@ from mtlhybrid.graph.hclg import make_hclg
 from mtlhybrid.graph.toy import make_toy_system
 from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
 from mtlhybrid.graph.transitions import TransitionTables
-from mtlhybrid.lattice.functions import best_path, forward_backward, nbest, oracle
+from mtlhybrid.lattice.functions import best_path, best_paths, forward_backward, nbest, oracle
 from mtlhybrid.lattice.io import read_lattices, write_lattices
 from mtlhybrid.lattice.lattice import StateLattice
 
@@ -65,6 +65,44 @@ def test_lattice_contains_the_best_path(decoded):
     # A huge insertion penalty favours the shortest hypothesis in the lattice.
     short = best_path(r.lattice, 1.0, 0.1, word_ins_penalty=1000.0)
     assert len(short.words) <= len(bp.words)
+
+
+def test_best_paths_of_a_scoring_sweep_match_openfst_shortest_paths(decoded):
+    # One Viterbi pass for many (lm, acoustic, penalty) settings, as the scoring sweep
+    # uses it; each setting's answer is checked against kaldifst's lattice-to-nbest.
+    import dataclasses
+
+    import kaldifst
+
+    _, _, _, r = decoded
+    lat = r.lattice
+    settings = [(1.0, 1.0 / lmwt, wip) for lmwt in (1, 7, 12, 17) for wip in (0.0, 0.5, 20.0)]
+    paths = best_paths(lat, settings)
+    assert len({tuple(p.words) for p in paths}) > 1  # the settings do change the answer
+    for (lm, ac, wip), p in zip(settings, paths):
+        penalized = dataclasses.replace(lat, graph_cost=lat.graph_cost + wip * (lat.olabel != 0))
+        one = kaldifst.lattice_to_nbest(penalized.to_kaldifst(), acoustic_scale=ac, lm_scale=lm, n=1)[0]
+        ok, _, olabels, w = kaldifst.get_linear_symbol_sequence(one)
+        assert ok and p.words == [x for x in olabels if x]
+        # (its path keeps the graph cost unscaled and the acoustic cost scaled)
+        assert p.graph_cost + wip * len(p.words) == pytest.approx(w.value1, abs=1e-3)
+        assert ac * p.acoustic_cost == pytest.approx(w.value2, rel=1e-5, abs=1e-3)
+        assert len(p.alignment) == 100
+    assert best_paths(StateLattice.empty(), settings[:2]) == [None, None]
+
+
+def test_lattice_text_parsers_agree(decoded):
+    from mtlhybrid.utils.errors import DataError
+
+    _, _, _, r = decoded
+    text = r.lattice.to_text()
+    fast, slow = StateLattice.from_text(text), StateLattice._from_text_lines(text)
+    for name in ("src", "dst", "ilabel", "olabel", "graph_cost", "acoustic_cost", "final_graph", "level", "time"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name), err_msg=name)
+    # Lines without weights go to the line parser; a bad line is named.
+    assert StateLattice.from_text("0 1 3 4\n1 2 5 0 1.5,2\n2\n").num_arcs == 2
+    with pytest.raises(DataError, match="line 2"):
+        StateLattice.from_text("0 1 3 4 0,1\n1 x 5 0 1.5,2\n2\n", where="lat.1.gz:7")
 
 
 def test_nbest_gives_distinct_word_sequences_cheapest_first(decoded):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple, Union
 
-from mtlhybrid.lattice.functions import best_path
+from mtlhybrid.lattice.functions import best_paths
 from mtlhybrid.lattice.lattice import StateLattice
 from mtlhybrid.utils.io import atomic_write, kaldi_sorted
 from mtlhybrid.utils.log import get_logger
@@ -35,16 +35,14 @@ def sweep_best_paths(
     """``(lmwt, wip) -> utt -> word ids`` for every lattice; empty lattices give empty hypotheses (logged)."""
     out: Dict[Tuple[int, float], Dict[str, List[int]]] = {(l, p): {} for l in lmwts for p in penalties}
     empty = []
+    grid = [(l, p) for l in lmwts for p in penalties]
+    settings = [(1.0, 1.0 / float(l), float(p)) for l, p in grid]
     for utt, lat in lattices:
-        for l in lmwts:
-            for p in penalties:
-                bp = best_path(lat, 1.0, 1.0 / float(l), float(p))
-                if bp is None:
-                    if l == lmwts[0] and p == penalties[0]:
-                        empty.append(utt)
-                    out[(l, p)][utt] = []
-                else:
-                    out[(l, p)][utt] = bp.words
+        paths = best_paths(lat, settings)
+        if paths[0] is None:
+            empty.append(utt)
+        for key, bp in zip(grid, paths):
+            out[key][utt] = [] if bp is None else bp.words
     if empty:
         logger.warning("%d empty lattices (empty hypotheses): %s%s", len(empty), " ".join(empty[:10]), " ..." if len(empty) > 10 else "")
     return out

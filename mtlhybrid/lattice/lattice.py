@@ -13,8 +13,9 @@ Costs are Kaldi's: ``graph_cost`` (negated graph log-prob: LM, lexicon, transiti
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -60,7 +61,9 @@ class StateLattice:
             final_acoustic=np.asarray(final_acoustic, dtype=np.float64)[old_ids],
             num_states=int(old_ids.shape[0]), level=np.zeros(0), time=np.zeros(0),
         )
-        lat._sort()
+        # The new numbering is already topological, and the levels (longest paths in the
+        # larger graph) still put every arc's destination deeper than its source.
+        lat._sort(level=level[old_ids])
         return lat
 
     @classmethod
@@ -108,22 +111,28 @@ class StateLattice:
             lat.set_final(s, kaldifst.LatticeWeight(float(self.final_graph[s]), float(self.final_acoustic[s])))
         return lat
 
-    def _sort(self) -> None:
-        """Renumber states in topological order (start = 0) and compute levels and frame times."""
+    def _sort(self, level: Optional[np.ndarray] = None) -> None:
+        """Renumber states in topological order (start = 0) and compute levels and frame times.
+
+        ``level``: levels of states already numbered in topological order (no renumbering).
+        """
         n = self.num_states
         if n == 0:
             self.level = np.zeros(0, dtype=np.int64)
             self.time = np.zeros(0, dtype=np.int64)
             return
-        order, level = _topo_order(n, 0, self.src, self.dst)
-        if np.any(level < 0):
-            raise ValueError("lattice has states unreachable from its start state")
-        perm = np.empty(n, dtype=np.int64)
-        perm[order] = np.arange(n)
-        self.src, self.dst = perm[self.src], perm[self.dst]
-        self.final_graph = self.final_graph[order]
-        self.final_acoustic = self.final_acoustic[order]
-        self.level = level[order]
+        if level is not None:
+            self.level = np.asarray(level, dtype=np.int64)
+        else:
+            order, level = _topo_order(n, 0, self.src, self.dst)
+            if np.any(level < 0):
+                raise ValueError("lattice has states unreachable from its start state")
+            perm = np.empty(n, dtype=np.int64)
+            perm[order] = np.arange(n)
+            self.src, self.dst = perm[self.src], perm[self.dst]
+            self.final_graph = self.final_graph[order]
+            self.final_acoustic = self.final_acoustic[order]
+            self.level = level[order]
         arc_order = np.lexsort((self.dst, self.src))
         for name in ("src", "dst", "ilabel", "olabel", "graph_cost", "acoustic_cost"):
             setattr(self, name, getattr(self, name)[arc_order])
@@ -180,6 +189,14 @@ class StateLattice:
     @classmethod
     def from_text(cls, text: str, where: str = "") -> "StateLattice":
         """Parse :meth:`to_text` output (start state = source of the first line, as OpenFst)."""
+        fast = _parse_weighted_text(text)
+        if fast is not None:
+            return cls.from_arrays(*fast)
+        return cls._from_text_lines(text, where)
+
+    @classmethod
+    def _from_text_lines(cls, text: str, where: str = "") -> "StateLattice":
+        """Line by line: any text form (weights optional), with the line of the first error."""
         from mtlhybrid.utils.errors import DataError
 
         src, dst, il, ol, g, a = [], [], [], [], [], []
@@ -217,6 +234,35 @@ class StateLattice:
         for s, (gc, ac) in finals.items():
             fg[s], fa[s] = gc, ac
         return cls.from_arrays(n, start, src, dst, il, ol, g, a, fg, fa)
+
+
+_ARC_LINE = re.compile(r"^(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+([^,\s]+),(\S+)[ \t]*$", re.M)
+_FINAL_LINE = re.compile(r"^(\d+)[ \t]+([^,\s]+),(\S+)[ \t]*$", re.M)
+
+
+def _parse_weighted_text(text: str):
+    """:meth:`StateLattice.from_arrays` arguments of text whose every line has a weight
+    (what :meth:`StateLattice.to_text` writes), parsed by regular expression rather than
+    line by line; None for other text (the line parser handles it, or names the bad line).
+    """
+    arcs = _ARC_LINE.findall(text)
+    finals = _FINAL_LINE.findall(text)
+    num_lines = sum(1 for line in text.splitlines() if line.strip())
+    if num_lines == 0 or len(arcs) + len(finals) != num_lines:
+        return None
+    try:
+        arc = np.array(arcs, dtype=np.float64).reshape(-1, 6)
+        fin = np.array(finals, dtype=np.float64).reshape(-1, 3)
+    except ValueError:
+        return None
+    ids = arc[:, :4].astype(np.int64)
+    fin_states = fin[:, 0].astype(np.int64)
+    start = int(text.split(None, 1)[0])
+    n = int(max(ids[:, :2].max(initial=-1), fin_states.max(initial=-1))) + 1
+    fg = np.full(n, np.inf)
+    fa = np.full(n, np.inf)
+    fg[fin_states], fa[fin_states] = fin[:, 1], fin[:, 2]
+    return n, start, ids[:, 0], ids[:, 1], ids[:, 2], ids[:, 3], arc[:, 4], arc[:, 5], fg, fa
 
 
 def _fmt(x: float) -> str:
