@@ -142,23 +142,29 @@ fi
 
 if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
   echo "$0: stage 6: multi-task networks and single-task baselines ($nnet_seeds)"
+  # A seed's two networks train at once, one thread each: the two cores stay busy.
   for s in $nnet_seeds; do
+    pids=()
     steps/nnet/train_mtl.sh --config $mtl_config --set train.seed=$s $nnet_opts \
-      data/train_fbank data/lang exp/tri1_ali exp/nnet_mtl_s$s
+      data/train_fbank data/lang exp/tri1_ali exp/nnet_mtl_s$s & pids+=($!)
     steps/nnet/train_mtl.sh --config $baseline_config --set train.seed=$s $nnet_opts \
-      data/train_fbank data/lang exp/tri1_ali exp/nnet_base_s$s
+      data/train_fbank data/lang exp/tri1_ali exp/nnet_base_s$s & pids+=($!)
+    for pid in "${pids[@]}"; do wait $pid; done  # set -e: a failed training stops the run
   done
   stage_done 6
 fi
 
 if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
   echo "$0: stage 7: hybrid decoding"
+  # As in stage 6, a seed's two networks decode at once (their scoring is one process each).
   for s in $nnet_seeds; do
+    pids=()
     for sys in nnet_mtl_s$s nnet_base_s$s; do
       for part in $test_sets; do
         steps/nnet/decode.sh --cmd "$decode_cmd" --nj $nj exp/tri1/graph data/${part}_fbank exp/$sys/decode_$part
-      done
+      done & pids+=($!)
     done
+    for pid in "${pids[@]}"; do wait $pid; done
   done
   stage_done 7
 fi
