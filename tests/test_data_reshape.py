@@ -149,3 +149,26 @@ def test_scripts(fsdd_small, tmp_path, script_env, repo_root):
     r = subprocess.run([str(u / "subset_data_dir.sh"), "--first", str(tmp_path / "nowhere"), "3", str(tmp_path / "x")],
                        env=script_env, capture_output=True, text=True)
     assert r.returncode == 1 and "no such file" in r.stderr
+
+
+
+def test_split_keeps_a_split_written_meanwhile_by_another_job(fsdd_small, monkeypatch):
+    # Recipes decode two systems of one test set at once, so two jobs may split the same
+    # data dir together. Here the other job renames its split into place just before
+    # ours does: ours must keep that split (same content) instead of failing.
+    data = fsdd_small / "test"
+    split_dir = data / "split2"
+    real_replace = os.replace
+    raced = []
+
+    def replace_after_the_other_job(src, dst):
+        if Path(dst) == split_dir and not raced:
+            raced.append(True)
+            split_data(data, 2)  # the other job, finishing first
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_after_the_other_job)
+    jobs = split_data(data, 2)
+    assert raced and [j.name for j in jobs] == ["1", "2"]
+    assert sorted(len(lines(j / "utt2spk")) for j in jobs) == [20, 20]
+    assert not [p.name for p in data.iterdir() if p.name.startswith(".split2")]  # no temp dirs left

@@ -129,7 +129,16 @@ def split_data(data: PathLike, num_jobs: int, per_utt: bool = False, force: bool
             os.replace(tmp, split_dir)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, split_dir)
+            try:
+                os.replace(tmp, split_dir)
+            except OSError:
+                # Another job split the same dir meanwhile (recipes decode two systems of
+                # one test set at once): its split is the same, keep it.
+                if not split_is_current(data, split_dir, num_jobs):
+                    raise
+                shutil.rmtree(tmp, ignore_errors=True)
+                logger.info("split_data: %s was split by another process meanwhile", split_dir)
+                return jobs
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
