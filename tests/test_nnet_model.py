@@ -151,7 +151,7 @@ def test_uncertainty_weights_learn_per_task():
         opt.zero_grad()
         loss.backward()
         opt.step()
-    s = {k: float(v) for k, v in w.log_vars.items()}
+    s = {k: float(v.detach()) for k, v in w.log_vars.items()}
     assert s["senone"] > 0.5 and s["other"] < -0.5
     assert s["accent"] == 0.0
     eff = w.current()
