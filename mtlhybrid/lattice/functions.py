@@ -42,18 +42,14 @@ class Posteriors:
         return out
 
 
-def _forward(lat: StateLattice, arc_cost: np.ndarray, log_semiring: bool) -> np.ndarray:
-    """alpha[s]: best (tropical) or summed (log) negated cost of reaching s, as a log-prob."""
+def _forward(lat: StateLattice, arc_cost: np.ndarray) -> np.ndarray:
+    """alpha[s]: log of the summed probability (negated costs) of the paths reaching s."""
     alpha = np.full(lat.num_states, -np.inf)
     if lat.num_states:
         alpha[0] = 0.0
     score = -arc_cost
     for _, idx in lat._arcs_by_src_level():
-        cand = alpha[lat.src[idx]] + score[idx]
-        if log_semiring:
-            np.logaddexp.at(alpha, lat.dst[idx], cand)
-        else:
-            np.maximum.at(alpha, lat.dst[idx], cand)
+        np.logaddexp.at(alpha, lat.dst[idx], alpha[lat.src[idx]] + score[idx])
     return alpha
 
 
@@ -77,7 +73,7 @@ def forward_backward(lattice: StateLattice, acoustic_scale: float = 0.1, lm_scal
     lat = lattice
     arc_cost = lat.arc_costs(lm_scale, acoustic_scale)
     fin = lat.final_costs(lm_scale, acoustic_scale)
-    alpha = _forward(lat, arc_cost, log_semiring=True)
+    alpha = _forward(lat, arc_cost)
     beta = _backward(lat, arc_cost, fin)
     total = float(np.logaddexp.reduce(alpha - fin)) if lat.num_states else float("-inf")
     em = np.nonzero(lat.ilabel != 0)[0]
