@@ -218,16 +218,9 @@ def write_data_dir(out: PathLike, part: CorpusPart, with_utt2dur: bool = True) -
     dd.set_table("utt2gender", {u.utt_id: part.speakers[u.speaker].gender for u in utts})
     dd.set_table("utt2age_group", {u.utt_id: part.speakers[u.speaker].age_group for u in utts})
     if with_utt2dur:
-        import soundfile as sf
+        from mtlhybrid.data.audio import audio_duration
 
-        dur = {}
-        for u in utts:
-            try:
-                info = sf.info(str(u.audio))
-            except (RuntimeError, sf.LibsndfileError) as e:
-                raise DataError(f"cannot read audio header: {e}", path=u.audio, utt=u.utt_id)
-            dur[u.utt_id] = format_duration(info.frames / info.samplerate)
-        dd.set_table("utt2dur", dur)
+        dd.set_table("utt2dur", {u.utt_id: format_duration(audio_duration(str(u.audio), utt=u.utt_id)) for u in utts})
     dd.save(out)
     validate_data_dir(out, no_feats=True)
     return dd
