@@ -7,6 +7,7 @@ and the shared train split when ``../shared/data/speechocean762`` is there.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from mtlhybrid.corpora.speechocean762 import build_dict_dir, choose_dev_speakers, prepare_speechocean762, read_part
+from mtlhybrid.corpora.speechocean762 import (PrepReport, build_dict_dir, choose_dev_speakers, prepare_speechocean762,
+                                               read_part)
 from mtlhybrid.data.validate import validate_data_dir
 from mtlhybrid.utils.errors import DataError
 
@@ -138,6 +140,8 @@ def test_flac_copy_without_test_split(tmp_path, voices):
     assert sorted(report.parts) == ["dev", "train"]
     assert report.parts["dev"]["speakers"] == 2 and report.parts["train"]["utterances"] == 6 * len(SENTENCES)
     assert table(tmp_path / "data" / "dev" / "wav.scp")["000010000"].endswith("WAVE/SPEAKER0001/000010000.flac")
+    saved = json.loads((tmp_path / "data" / "local" / "speechocean762_prep.json").read_text())
+    assert PrepReport.from_dict(saved) == report
 
 
 def test_bad_corpora_are_named(tmp_path, voices):

@@ -43,7 +43,6 @@ PathLike = Union[str, Path]
 
 CHILD_MAX_AGE = 15  # the corpus paper's split of speakers: children are 15 or under
 CORPUS_FILES = ("text", "wav.scp", "utt2spk", "spk2age", "spk2gender")
-PARTS = ("train", "test")
 GET_IT = ("Get it from https://www.openslr.org/101/ (speechocean762.tar.gz) or "
           "https://github.com/jimbozhang/speechocean762, or let the recipe's stage 0 download it.")
 
