@@ -20,7 +20,7 @@ corpus_url=https://www.openslr.org/resources/101/speechocean762.tar.gz
 dev_per_group=4          # dev: this many speakers of each (age group, gender) held out of train/
 max_speakers_per_group=  # keep the first n speakers of each group (quick runs; default all)
 keep_stress=false        # keep the corpus lexicon's vowel stress (separate phones)
-# Sizes for ~2,200 training utterances (about 1.7 h): Kaldi's reference run on this corpus
+# Sizes for ~2,200 training utterances (about 2.5 h): Kaldi's reference run on this corpus
 # used 1,500 leaves / 10,000 Gaussians on 2,500; fewer here, and lighter EM schedules than
 # the step scripts' defaults (each realignment pass costs as much as several EM passes).
 nj=2
