@@ -66,7 +66,8 @@ if [ $stage -le 0 ]; then
   $cmd JOB=1:$nj $dir/log/decode.JOB.log \
     set -o pipefail \; $py.gmm_compute_likes $cmvn_opts $delta_opts $model $sdata/JOB ark:- \| \
     $py.latgen --expected-utts $sdata/JOB/feats.scp --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
-      --word-symbol-table $graphdir/words.txt $model $graphdir/HCLG.fst ark:- ark:$dir/lat.JOB.gz
+      --word-symbol-table $graphdir/words.txt $model $graphdir/HCLG.fst ark:- ark:$dir/lat.JOB.gz \
+    || { rm -f $dir/lat.*.gz; echo "$0: decoding failed; see $dir/log/decode.*.log" >&2; exit 1; }
 fi
 
 if [ $stage -le 1 ] && ! $skip_scoring; then

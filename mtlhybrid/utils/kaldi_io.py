@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, Dict, FrozenSet, Iterable, Iterator, List, Map
 
 import numpy as np
 
-from mtlhybrid.utils.errors import DataError
+from mtlhybrid.utils.errors import DataError, DiskFullError, is_disk_full
 from mtlhybrid.utils.io import atomic_write, iter_text_bytes
 
 PathLike = Union[str, Path]
@@ -61,9 +61,11 @@ def write_matrices_ark_scp(
         with atomic_write(scp) as f:
             f.writelines(lines)
         os.replace(tmp_ark, ark)
-    except BaseException:
+    except BaseException as e:
         if tmp_ark.exists():
             tmp_ark.unlink()
+        if is_disk_full(e):
+            raise DiskFullError(ark) from e
         raise
     return n
 

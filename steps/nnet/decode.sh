@@ -89,7 +89,7 @@ if [ $stage -le 0 ]; then
     $py.latgen --expected-utts $sdata/JOB/feats.scp --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
       --word-symbol-table $graphdir/words.txt $nnet_dir/final.mdl $graphdir/HCLG.fst scp:$dir/scores.JOB.scp \
       ark:$dir/lat.JOB.gz $keep \
-    || { echo "$0: decoding failed; see $dir/log/decode.*.log" >&2; exit 1; }
+    || { rm -f $dir/lat.*.gz; echo "$0: decoding failed; see $dir/log/decode.*.log" >&2; exit 1; }
 fi
 
 if [ $stage -le 1 ]; then
