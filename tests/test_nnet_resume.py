@@ -146,3 +146,25 @@ def test_truncated_last_pt_falls_back_to_newest_readable_epoch(tmp_path, caplog)
     (bad / "last.pt").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(DataError, match=r"last\.pt: cannot read checkpoint.*no readable epoch"):
         Trainer(cfg, [data], idents, bad).fit()
+
+
+class _Payload:
+    """Unpickling this would run code (``__reduce__``): what a malicious checkpoint carries."""
+
+    def __reduce__(self):
+        import pathlib
+
+        return (pathlib.Path.touch, (pathlib.Path(_Payload.marker),))
+
+
+def test_checkpoints_and_models_with_pickled_code_are_refused_unrun(tmp_path):
+    from mtlhybrid.hmm.model_file import load_model
+
+    _Payload.marker = str(tmp_path / "pwned")
+    for name in ("last.pt", "final.mdl"):
+        torch.save({"format": "mtlhybrid.nnet-checkpoint", "version": 1, "x": _Payload()}, tmp_path / name)
+    with pytest.raises(DataError, match=r"last\.pt: cannot read checkpoint"):
+        load_checkpoint(tmp_path / "last.pt")
+    with pytest.raises(DataError, match=r"final\.mdl"):
+        load_model(tmp_path / "final.mdl")
+    assert not (tmp_path / "pwned").exists()

@@ -188,3 +188,19 @@ def test_decoding_fails_when_the_first_stage_of_its_pipe_fails(gmm_systems, tmp_
     assert f"utterance {utt}: cannot read features" in log and "decoded 79 of 80 utterances" in log
     assert not list((w / "exp/mono/decode_bad").glob("lat.*.gz"))
     assert not (w / "exp/mono/decode_bad/scoring_kaldi").exists()
+    # A decoder that gets no input at all fails and writes no (empty) lattice archive.
+    res = run(f"python3 -m mtlhybrid.bin.latgen {w}/exp/mono/final.mdl {w}/exp/mono/graph/HCLG.fst ark:/dev/null "
+              f"ark:{tmp_path}/lat.1.gz", check=False)
+    assert res.returncode == 1 and "decoded no utterances" in res.stderr and not (tmp_path / "lat.1.gz").exists()
+
+
+def test_rerun_into_a_gmm_dir_with_other_options_is_refused(gmm_systems):
+    w = gmm_systems
+    before = (w / "exp/mono/final.mdl").resolve().read_bytes()
+    res = run(f"steps/train_mono.sh --nj 2 --num-iters 8 --totgauss 200 --realign-iters '1 3 6' "
+              f"{w}/data/train {w}/data/lang {w}/exp/mono", check=False)
+    assert res.returncode != 0 and "totgauss: 150 -> 200" in res.stderr and "--overwrite true" in res.stderr
+    res = run(f"steps/train_deltas.sh --num-iters 6 --realign-iters '3' --min-count 20 --tree-thresh 50 150 400 "
+              f"{w}/data/train {w}/data/lang {w}/exp/mono_ali {w}/exp/tri1", check=False)
+    assert res.returncode != 0 and "numleaves: 120 -> 150" in res.stderr
+    assert (w / "exp/mono/final.mdl").resolve().read_bytes() == before
