@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 
-from mtlhybrid.bin.queue_pl import GRID_ENGINE, qsub_command
-from mtlhybrid.bin.run_pl import parse_args
-from mtlhybrid.bin.slurm_pl import SLURM, outcomes_from_logs, sbatch_command, write_job_script
+from mtlhybrid.jobs.cluster import GRID_ENGINE, SLURM, qsub_command, sbatch_command, write_job_script
+from mtlhybrid.jobs.logs import outcomes_from_logs
+from mtlhybrid.jobs.spec import parse_args
 
 
 def test_sbatch_command_line(tmp_path):
