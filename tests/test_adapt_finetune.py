@@ -11,7 +11,7 @@ from mtlhybrid.bin import nnet_adapt, nnet_forward, nnet_train
 from mtlhybrid.nnet.checkpoint import build_model_from_checkpoint, checkpoint_identities, load_checkpoint
 from mtlhybrid.nnet.evaluate import utterance_outputs
 from mtlhybrid.nnet.inputs import FeatureOptions, read_features
-from mtlhybrid.nnet.toydata import fsdd_fbank, write_toy_alignments
+from mtlhybrid.testing.toy_nnet_data import fsdd_fbank, write_toy_alignments
 from mtlhybrid.utils.io import write_table
 from mtlhybrid.utils.kaldi_io import write_matrices_ark_scp
 

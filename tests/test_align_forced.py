@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("kaldi_decoder")
 
 from mtlhybrid.align.aligner import AlignOptions, Aligner, equal_align
-from mtlhybrid.graph.toy import make_toy_system
+from mtlhybrid.testing.toy_graph import make_toy_system
 from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
 from mtlhybrid.graph.transitions import TransitionTables
 from mtlhybrid.utils.errors import DataError

@@ -14,7 +14,7 @@ from mtlhybrid.align.aligner import equal_align
 from mtlhybrid.decode.decoder import DecodeOptions, Decoder, DecodingGraph, decode_utterance
 from mtlhybrid.decode.scoring import write_scoring_texts
 from mtlhybrid.graph.hclg import make_hclg
-from mtlhybrid.graph.toy import make_toy_system
+from mtlhybrid.testing.toy_graph import make_toy_system
 from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
 from mtlhybrid.graph.transitions import TransitionTables
 

@@ -15,7 +15,7 @@ from mtlhybrid.graph.fst_arrays import fst_to_arcs
 from mtlhybrid.lang.fst_io import read_fst
 from mtlhybrid.graph.h_transducer import make_h_transducer
 from mtlhybrid.graph.hclg import make_clg, make_hclg, make_lg
-from mtlhybrid.graph.toy import make_toy_system
+from mtlhybrid.testing.toy_graph import make_toy_system
 from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
 from mtlhybrid.graph.transitions import TransitionTables
 

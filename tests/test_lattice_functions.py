@@ -10,7 +10,7 @@ pytest.importorskip("kaldi_decoder")
 from mtlhybrid.align.aligner import equal_align
 from mtlhybrid.decode.decoder import DecodeOptions, Decoder, DecodingGraph
 from mtlhybrid.graph.hclg import make_hclg
-from mtlhybrid.graph.toy import make_toy_system
+from mtlhybrid.testing.toy_graph import make_toy_system
 from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
 from mtlhybrid.graph.transitions import TransitionTables
 from mtlhybrid.lattice.functions import best_path, best_paths, forward_backward, nbest, oracle

@@ -6,7 +6,7 @@ import torch
 
 from mtlhybrid.bin import nnet_average, nnet_compute_prior, nnet_forward, nnet_info, nnet_score_aux, nnet_train
 from mtlhybrid.nnet.priors import compute_priors, read_counts
-from mtlhybrid.nnet.toydata import fsdd_fbank, write_toy_alignments
+from mtlhybrid.testing.toy_nnet_data import fsdd_fbank, write_toy_alignments
 from mtlhybrid.utils.io import write_table
 from mtlhybrid.utils.kaldi_io import read_scp_matrices, write_matrices_ark_scp
 

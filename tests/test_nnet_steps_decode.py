@@ -47,7 +47,7 @@ def build_system(s5, fsdd_dir, repo_root, test_utts=20):
     """
     from mtlhybrid.bin import align_equal
     from mtlhybrid.corpora.fsdd import prepare_fsdd
-    from mtlhybrid.graph.toy import make_toy_lang
+    from mtlhybrid.testing.toy_graph import make_toy_lang
     from mtlhybrid.hmm.model_file import save_model
     from mtlhybrid.hmm.topology import Topology
     from mtlhybrid.hmm.transition_model import TransitionModel
@@ -146,7 +146,7 @@ def test_usage_and_mismatch(trained, tmp_path):
     assert not (s5 / "exp/mtl/decode_other/lat.1.gz").exists()
 
     # a model dir whose tree is not the network's: refused, naming both
-    from mtlhybrid.graph.toy import left_context_tree
+    from mtlhybrid.testing.toy_graph import left_context_tree
     from mtlhybrid.hmm.topology import Topology
     from mtlhybrid.lang.lang_dir import LangDir
 

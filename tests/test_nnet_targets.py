@@ -7,7 +7,7 @@ from mtlhybrid.nnet.metrics import classification_report
 from mtlhybrid.nnet.priors import DISABLED_LOG_PRIOR, compute_priors, count_pdfs, num_disabled, read_counts, write_counts
 from mtlhybrid.nnet.targets import (load_alignment_targets, load_utt_labels, map_alignments,
                                     position_independent_map, read_phone_map)
-from mtlhybrid.nnet.toydata import write_toy_alignments
+from mtlhybrid.testing.toy_nnet_data import write_toy_alignments
 from mtlhybrid.utils.errors import DataError, MismatchError
 from mtlhybrid.utils.io import read_symbol_table
 

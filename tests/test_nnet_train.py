@@ -10,7 +10,7 @@ from mtlhybrid.nnet.chunks import prepare_corpus
 from mtlhybrid.nnet.config import config_from_dict
 from mtlhybrid.nnet.evaluate import evaluate
 from mtlhybrid.nnet.targets import load_alignment_targets
-from mtlhybrid.nnet.toydata import fsdd_fbank, write_toy_alignments
+from mtlhybrid.testing.toy_nnet_data import fsdd_fbank, write_toy_alignments
 from mtlhybrid.nnet.trainer import Trainer
 from mtlhybrid.nnet.targets import TaskIdentity
 from mtlhybrid.utils.errors import MismatchError

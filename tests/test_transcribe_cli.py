@@ -38,7 +38,7 @@ def model(fsdd_dir, tmp_path_factory):
     from mtlhybrid.features.compute import compute_features
     from mtlhybrid.features.config import load_feature_config
     from mtlhybrid.data.audio import read_audio
-    from mtlhybrid.graph.toy import make_toy_lang
+    from mtlhybrid.testing.toy_graph import make_toy_lang
     from mtlhybrid.hmm.model_file import save_model
     from mtlhybrid.hmm.topology import Topology
     from mtlhybrid.hmm.transition_model import TransitionModel
