@@ -75,6 +75,21 @@ def test_empty_transcript(good_dir):
     expect_error(good_dir, "text:2", "jackson_1_0", "empty transcript")
 
 
+def test_windows_line_ends_are_an_error_naming_the_line(good_dir):
+    # A CRLF text would otherwise pass: the line reader drops the CR before the newline.
+    text = good_dir / "text"
+    lines = text.read_bytes().split(b"\n")
+    lines[2] += b"\r"
+    text.write_bytes(b"\n".join(lines))
+    e = expect_error(good_dir, "text:3", "carriage return")
+    assert e.line == 3
+
+
+def test_carriage_return_inside_a_line_is_an_error(good_dir):
+    write(good_dir, "utt2accent", "jackson_0_0 USA\njackson_1_0 U\rSA\ntheo_2_0 USA\ntheo_3_0 USA\n")
+    expect_error(good_dir, "utt2accent:2", "carriage return")
+
+
 def test_duplicated_id(good_dir):
     write(good_dir, "text", "jackson_0_0 ZERO\njackson_0_0 ONE\ntheo_2_0 TWO\ntheo_3_0 THREE\n")
     expect_error(good_dir, "text:2", "duplicated id jackson_0_0")
