@@ -162,7 +162,8 @@ def test_adapt_script(setup, repo_root, tmp_path):
     d = tmp_path / "mtl_adapt"
     p = subprocess.run([str(repo_root / "steps/nnet/adapt.sh"), "--num-utts-per-spk", "3", "--freeze-layers", "1",
                         "--l2-weight", "0.1", "--set", "train.epochs=1", str(r / "exp/src"), str(r / "data/new"),
-                        str(r / "lang_new"), str(r / "exp/new_ali"), str(d)], env=env, capture_output=True, text=True, timeout=120)
+                        str(r / "lang_new"), str(r / "exp/new_ali"), str(d)], cwd=repo_root, env=env, capture_output=True,
+                       text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     for f in ("final.pt", "final.mdl", "tree", "phones.txt", "ali_train_pdf.counts", "cmvn_opts", "adapt.json", "log/info.log"):
         assert (d / f).is_file(), f
@@ -173,5 +174,5 @@ def test_adapt_script(setup, repo_root, tmp_path):
     assert torch.equal(src["towers.shared.layers.0.conv.weight"], new["towers.shared.layers.0.conv.weight"])
     assert new["heads.senone.out.net.weight"].shape[0] == 12
     # usage on a wrong argument count
-    p = subprocess.run([str(repo_root / "steps/nnet/adapt.sh"), "a", "b"], env=env, capture_output=True, text=True)
+    p = subprocess.run([str(repo_root / "steps/nnet/adapt.sh"), "a", "b"], cwd=repo_root, env=env, capture_output=True, text=True)
     assert p.returncode == 1 and "Usage:" in p.stderr

@@ -47,11 +47,11 @@ def build_system(s5, fsdd_dir, repo_root, test_utts=20):
     """
     from mtlhybrid.bin import align_equal
     from mtlhybrid.corpora.fsdd import prepare_fsdd
-    from mtlhybrid.testing.toy_graph import make_toy_lang
     from mtlhybrid.hmm.model_file import save_model
     from mtlhybrid.hmm.topology import Topology
     from mtlhybrid.hmm.transition_model import TransitionModel
     from mtlhybrid.hmm.tree import monophone_tree
+    from mtlhybrid.testing.toy_graph import make_toy_lang
 
     (s5 / "steps").symlink_to(repo_root / "steps")
     (s5 / "utils").symlink_to(repo_root / "utils")
