@@ -150,7 +150,8 @@ def test_label_file_checks(good_dir):
     # a partly labelled directory is valid (multi-task data), with a warning
     write(good_dir, "utt2accent", "jackson_0_0 USA\ntheo_2_0 USA\n")
     rep = validate_data_dir(good_dir, no_feats=True)
-    assert rep.labels == {"accent": 2} and any("utt2accent" in w for w in rep.warnings)
+    assert rep.labels == {"accent": 2}
+    assert any("utt2accent" in w for w in rep.warnings)
 
 
 def test_spk2gender_and_missing_final_newline(good_dir):
@@ -167,7 +168,8 @@ def test_cli_script_reports_error(good_dir, script_env, repo_root):
     assert r.returncode == 1
     assert "text:2: utterance jackson_1_0: empty transcript" in r.stderr
     r = subprocess.run([str(repo_root / "utils/validate_data_dir.sh")], env=script_env, capture_output=True, text=True)
-    assert r.returncode == 1 and "Usage" in r.stderr
+    assert r.returncode == 1
+    assert "Usage" in r.stderr
 
 
 def test_kaldi_validator_accepts_our_dir(tmp_path, fsdd_dir, kaldi_utils):
