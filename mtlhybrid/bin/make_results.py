@@ -75,7 +75,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from mtlhybrid.score.results import build_results
     from mtlhybrid.score.results_plot import plot_wer_per_label
-    from mtlhybrid.score.results_report import format_results_md
+    from mtlhybrid.score.results_markdown import format_results_md
     from mtlhybrid.utils.io import atomic_write
     from mtlhybrid.utils.log import get_logger
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence
 
-from mtlhybrid.score.results import AuxScore, Gain, GroupInfo, Results, Stat
+from mtlhybrid.score.records import AuxScore, Gain, GroupInfo, Results, Stat
 
 
 def format_duration(seconds: Optional[float]) -> str:
