@@ -353,3 +353,24 @@ def test_bad_per_accent_table_names_line(tree, tmp_path):
     with pytest.raises(DataError, match=r"per_accent:2: inconsistent counts"):
         read_group_table(bad)
     assert read_group_table(table)["us"].words == 8
+
+
+def test_gains_carry_matched_pairs_tests_over_pooled_seeds(res):
+    gains = {g.test_set: g for g in res.gains}
+    b = gains["test_unseen"].bootstrap
+    assert (b.errors_a, b.errors_b) == (4 + 3, 1 + 2)  # nnet_base_s1 + _s2, nnet_mtl_s1 + _s2
+    assert b.relative == pytest.approx(100 * (3 - 7) / 7)
+    assert b.utterances == 2 * 3
+    assert gains["test_seen"].bootstrap.speakers == 2
+    assert gains["test_seen"].mapssw.segments == 2 * 4
+
+
+def test_report_prints_the_comparison_table(tree, tmp_path, capsys):
+    out = tmp_path / "results"
+    assert make_results.main(["--test-sets", "dev test_seen test_unseen", "--seeds", "1 2", "--resamples", "200",
+                              "--no-plot", str(tree / "exp"), str(out)]) == 0
+    md = (out / "results.md").read_text()
+    assert "| pooled relative % [95% CI] | p (bootstrap) | p (MAPSSWE) |" in md
+    assert "applied unchanged to the other test sets" in md
+    row = next(line for line in md.splitlines() if line.startswith("| nnet_mtl vs nnet_base | test_unseen"))
+    assert f"{100 * (3 - 7) / 7:+.1f} [" in row

@@ -157,13 +157,13 @@ class BootstrapTest(Record):
     ``relative`` is 100 * (errors_b - errors_a) / errors_a on the matched utterances pooled
     over seeds; ``low``/``high`` its 95% percentile interval over ``resamples`` draws of
     speakers with replacement; ``p_value`` two-sided (twice the smaller share of draws on
-    either side of no change, at most 1).
+    either side of no change, at most 1); all three None with a single speaker.
     """
 
     relative: float
-    low: float
-    high: float
-    p_value: float
+    low: Optional[float]
+    high: Optional[float]
+    p_value: Optional[float]
     errors_a: int
     errors_b: int
     words: int
@@ -177,10 +177,11 @@ class MapsswTest(Record):
     """Matched-pairs sentence-segment word error test (NIST sctk's MAPSSWE), one segment per utterance.
 
     ``z`` is the mean per-segment error difference (B - A) over its standard error;
-    ``p_value`` two-sided under the normal approximation.
+    ``p_value`` two-sided under the normal approximation. When every segment differs by
+    the same amount the standard error is 0: ``z`` is None and ``p_value`` 1 (no difference) or 0.
     """
 
-    z: float
+    z: Optional[float]
     p_value: float
     mean_difference: float
     segments: int

@@ -26,6 +26,9 @@ import numpy as np
 
 from mtlhybrid.score.records import BootstrapTest, MapsswTest, UttErrors
 from mtlhybrid.utils.errors import DataError
+from mtlhybrid.utils.log import get_logger
+
+logger = get_logger(__name__)
 
 #: a seed's matched utterances: utt -> (system A, system B)
 Pairs = Mapping[str, Tuple[UttErrors, UttErrors]]
@@ -73,12 +76,17 @@ def speaker_bootstrap(seeds: Sequence[Pairs], resamples: int = 10000, seed: int 
     Each draw takes as many speakers as there are, with replacement, and sums their
     errors; both systems share the reference words, so the WER ratio is the error ratio.
     The p-value is twice the smaller share of draws on either side of zero difference
-    (ties count on both sides), so identical systems give 1.
+    (ties count on both sides), so identical systems give 1. With one speaker there is
+    nothing to resample: interval and p-value are None.
     """
     speakers, counts, n_utts = _speaker_counts(seeds)
     if not speakers:
         raise DataError("no utterance scored by both systems: nothing to compare")
     errors_a, errors_b, words = (int(round(x)) for x in counts.sum(axis=0))
+    point = float(_relative(np.array([errors_a], dtype=float), np.array([errors_b], dtype=float))[0])
+    if len(speakers) < 2:  # every draw is the same speaker: no spread to measure
+        logger.warning("one speaker only: the speaker bootstrap has no interval or p-value")
+        return BootstrapTest(point, None, None, None, errors_a, errors_b, words, len(speakers), n_utts, 0)
     rng = np.random.default_rng(seed)
     picks = rng.multinomial(len(speakers), np.full(len(speakers), 1.0 / len(speakers)), size=resamples)
     ea, eb = picks @ counts[:, 0], picks @ counts[:, 1]
@@ -86,8 +94,7 @@ def speaker_bootstrap(seeds: Sequence[Pairs], resamples: int = 10000, seed: int 
     p = min(1.0, 2.0 * min(float(np.mean(diff <= 0)), float(np.mean(diff >= 0))))
     rel = _relative(ea, eb)
     rel = rel[np.isfinite(rel)]  # draws whose baseline has no error say nothing about a ratio
-    point = float(_relative(np.array([errors_a], dtype=float), np.array([errors_b], dtype=float))[0])
-    low, high = (float(x) for x in np.percentile(rel, [2.5, 97.5])) if len(rel) else (math.nan, math.nan)
+    low, high = (float(x) for x in np.percentile(rel, [2.5, 97.5])) if len(rel) else (None, None)
     return BootstrapTest(point, low, high, p, errors_a, errors_b, words, len(speakers), n_utts, resamples)
 
 
@@ -100,6 +107,6 @@ def mapssw_test(seeds: Sequence[Pairs]) -> MapsswTest:
     mean = float(d.mean())
     sd = float(d.std(ddof=1)) if n > 1 else 0.0
     if sd == 0.0:
-        return MapsswTest(0.0 if mean == 0 else math.copysign(math.inf, mean), 1.0 if mean == 0 else 0.0, mean, n)
+        return MapsswTest(0.0 if mean == 0 else None, 1.0 if mean == 0 else 0.0, mean, n)
     z = mean / (sd / math.sqrt(n))
     return MapsswTest(z, math.erfc(abs(z) / math.sqrt(2.0)), mean, n)
