@@ -187,3 +187,12 @@ def test_mapssw_constant_difference_has_no_z():
     m = mapssw_test([pairs({"s0": [2, 2], "s1": [3, 3]}, {"s0": [1, 1], "s1": [2, 2]})])
     assert m.z is None
     assert m.p_value == 0.0
+
+
+def test_compare_systems_names_systems_over_seeds_by_group(tmp_path, capsys):
+    exp = _exp(tmp_path, systems=("base_s1", "base_s2", "other_s1", "other_s2"))
+    base = f"{exp}/base_s1/decode_test,{exp}/base_s2/decode_test"
+    other = f"{exp}/other_s1/decode_test,{exp}/other_s2/decode_test"
+    assert compare_tool.main(["--resamples", "100", base, other]) == 0
+    rows = [line.split("|")[1:3] for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [[c.strip() for c in r] for r in rows] == [["base", "2"], ["other", "2"]]

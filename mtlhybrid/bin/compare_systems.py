@@ -27,7 +27,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mtlhybrid.utils.errors import DataError
 
     p = make_parser("compare_systems", __doc__)
-    p.add_argument("--names", help="comma-separated system names (default: the first dir's experiment name)")
+    p.add_argument("--names", help="comma-separated system names (default: the experiment dir's name, without "
+                   "_s<seed> when one dir per seed is given)")
     p.add_argument("--tune-set", default="dev", help="sibling decode_<set> whose best setting is applied; "
                    "'none': each dir picks its own (default: %(default)s)")
     p.add_argument("--resamples", type=int, default=10000, help="bootstrap resamples (default: %(default)s)")
@@ -35,7 +36,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("systems", nargs="+", metavar="decode-dirs")
     args = p.parse_args(argv)
 
-    from mtlhybrid.score.compare import compare_systems, format_comparison, read_system
+    from mtlhybrid.score.compare import compare_systems, default_name, format_comparison, read_system
     from mtlhybrid.utils.io import atomic_write
 
     if len(args.systems) < 2:
@@ -43,8 +44,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.resamples < 1:
         raise DataError(f"--resamples must be positive, got {args.resamples}")
     dirs = [[d for d in s.split(",") if d] for s in args.systems]
-    names = args.names.split(",") if args.names else [d[0].rstrip("/").split("/")[-2] if "/" in d[0] else d[0]
-                                                         for d in dirs]
+    names = args.names.split(",") if args.names else [default_name(d) for d in dirs]
     if len(names) != len(dirs):
         raise DataError(f"--names gives {len(names)} names for {len(dirs)} systems")
     if len(set(names)) != len(names):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from mtlhybrid.score.best import WerLine
-from mtlhybrid.score.exp_reader import best_of_decode_dir, read_decode_dir, setting_of
+from mtlhybrid.score.exp_reader import best_of_decode_dir, read_decode_dir, setting_of, split_seed
 from mtlhybrid.score.records import BootstrapTest, DecodeScore, MapsswTest, Record
 from mtlhybrid.score.significance import mapssw_test, match_utterances, speaker_bootstrap
 from mtlhybrid.utils.errors import DataError
@@ -54,6 +54,15 @@ class Comparison(Record):
     seeds: int
     bootstrap: BootstrapTest
     mapssw: MapsswTest
+
+
+def default_name(dirs: Sequence[str]) -> str:
+    """``exp/nnet_mtl_s1/decode_x`` -> ``nnet_mtl_s1``; with one dir per seed the group, ``nnet_mtl``."""
+    exp_names = [Path(d).resolve().parent.name for d in dirs]
+    if len(exp_names) == 1:
+        return exp_names[0]
+    groups = {split_seed(n)[0] for n in exp_names}
+    return groups.pop() if len(groups) == 1 else exp_names[0]
 
 
 def read_system(name: str, dirs: Sequence[str], tune_set: Optional[str] = None) -> SystemScores:

@@ -126,12 +126,17 @@ def format_p(p: Optional[float]) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def bootstrap_sentence(b: BootstrapTest, m: Optional[MapsswTest]) -> str:
     """``-8.1% [-14.0%, -2.3%], p = 0.006 (speaker bootstrap ...); MAPSSWE p = 0.002``."""
     ci = f"[95% interval {b.low:+.1f}%, {b.high:+.1f}%]" if b.low is not None else "[no interval: one speaker]"
     text = (f"pooled over seeds {b.relative:+.1f}% relative {ci}, "
             f"p = {format_p(b.p_value)} (speaker-block bootstrap: {b.errors_b} vs {b.errors_a} errors in {b.words} "
-            f"words, {b.speakers} speakers, {b.utterances} utterance pairs, {b.resamples} resamples)")
+            f"words, {_count(b.speakers, 'speaker')}, {_count(b.utterances, 'utterance pair')}, "
+            f"{_count(b.resamples, 'resample')})")
     if m is not None:
         z = f"z = {m.z:+.2f}" if m.z is not None else "every segment differs alike"
         text += f"; MAPSSWE p = {format_p(m.p_value)} ({z}, {m.segments} segments)"
