@@ -10,7 +10,7 @@ from mtlhybrid.bin import compare_systems as compare_tool
 from mtlhybrid.score.kaldi_scoring import score_decode_dir
 from mtlhybrid.score.records import UttErrors
 from mtlhybrid.score.results import build_results
-from mtlhybrid.score.significance import mapssw_test, speaker_bootstrap
+from mtlhybrid.score.significance import mapssw_test, sctk_segments, speaker_bootstrap
 from mtlhybrid.utils.errors import DataError
 
 
@@ -196,3 +196,30 @@ def test_compare_systems_names_systems_over_seeds_by_group(tmp_path, capsys):
     assert compare_tool.main(["--resamples", "100", base, other]) == 0
     rows = [line.split("|")[1:3] for line in capsys.readouterr().out.splitlines()[2:]]
     assert [[c.strip() for c in r] for r in rows] == [["base", "2"], ["other", "2"]]
+
+
+def test_sctk_segments_cut_where_both_systems_get_two_words_right():
+    # A: words 0 and 5 wrong; B: all right, one word inserted at the end; words 1-4 right in both
+    assert sctk_segments("SCCCCS", "CCCCCCI") == [(1, 0), (1, 1)]
+
+
+def test_sctk_segments_count_insertions_before_the_first_word():
+    assert sctk_segments("ICCC", "CCC") == [(1, 0)]
+
+
+def test_sctk_segments_keep_an_inserted_word_between_correct_words():
+    assert sctk_segments("CCICC", "CCCC") == [(1, 0)]
+
+
+def test_sctk_segments_of_different_references_is_an_error():
+    with pytest.raises(DataError, match="not the same reference"):
+        sctk_segments("CC", "CCC")
+
+
+def test_mapssw_uses_sctk_segments_when_alignments_are_kept():
+    a = {"u1": UttErrors("s1", 2, 6, "SCCCCS"), "u2": UttErrors("s1", 0, 3, "CCC")}
+    b = {"u1": UttErrors("s1", 1, 6, "CCCCCCI"), "u2": UttErrors("s1", 1, 3, "CSC")}
+    m = mapssw_test([{u: (a[u], b[u]) for u in a}])
+    assert m.segmentation == "sctk"
+    assert m.segments == 3  # (1, 0) and (1, 1) in u1, (0, 1) in u2
+    assert m.mean_difference == pytest.approx((-1 + 0 + 1) / 3)

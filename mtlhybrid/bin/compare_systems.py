@@ -11,7 +11,7 @@ read at the LM weight and insertion penalty that was best on its sibling
 decode_<tune-set> (--tune-set none: its own best). Prints, per system, the WER pooled over
 seeds and, against the baseline, the relative WER change with a 95% interval and p-value
 from a speaker-block bootstrap over the utterances of every seed, and the MAPSSWE p-value
-(one segment per utterance).
+(segments cut where both systems got two adjacent reference words right, as sctk does).
 """
 
 from __future__ import annotations

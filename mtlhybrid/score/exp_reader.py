@@ -167,7 +167,7 @@ def utt_errors(decode_dir: PathLike, result: WerResult) -> Dict[str, UttErrors]:
     utt2spk = read_table(path) if path.is_file() else {}
     if not utt2spk:
         logger.warning("%s missing: each utterance counts as its own speaker in the bootstrap", path)
-    return {u: UttErrors(utt2spk.get(u, u), s.errors, len(s.ref)) for u, s in result.utts.items()}
+    return {u: UttErrors(utt2spk.get(u, u), s.errors, len(s.ref), "".join(s.ops)) for u, s in result.utts.items()}
 
 
 def _per_label(d: Path, label: str, setting: Optional[Setting], result: Optional[WerResult]) -> Dict[str, GroupStats]:

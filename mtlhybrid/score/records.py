@@ -94,12 +94,15 @@ class AuxScore(Record):
 class UttErrors(Record):
     """One scored utterance at the setting a decode dir is read at: its speaker, errors and reference words.
 
-    The matched-pairs tests (:mod:`.significance`) pair two systems utterance by utterance.
+    The matched-pairs tests (:mod:`.significance`) pair two systems utterance by utterance;
+    ``ops`` (the alignment's ``C``/``S``/``I``/``D``, in order) lets MAPSSWE cut the
+    utterance into segments as sctk does.
     """
 
     spk: str
     errors: int
     words: int
+    ops: str = ""
 
 
 @dataclass
@@ -174,17 +177,21 @@ class BootstrapTest(Record):
 
 @dataclass
 class MapsswTest(Record):
-    """Matched-pairs sentence-segment word error test (NIST sctk's MAPSSWE), one segment per utterance.
+    """Matched-pairs sentence-segment word error test (NIST sctk's MAPSSWE).
 
     ``z`` is the mean per-segment error difference (B - A) over its standard error;
     ``p_value`` two-sided under the normal approximation. When every segment differs by
     the same amount the standard error is 0: ``z`` is None and ``p_value`` 1 (no difference) or 0.
+    ``segmentation`` is ``sctk`` (segments with errors, cut where both systems got two
+    adjacent reference words right) or ``utterance`` (one segment per utterance, when the
+    alignments were not kept).
     """
 
     z: Optional[float]
     p_value: float
     mean_difference: float
     segments: int
+    segmentation: str = "utterance"
 
 
 @dataclass

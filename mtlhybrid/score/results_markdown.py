@@ -139,7 +139,8 @@ def bootstrap_sentence(b: BootstrapTest, m: Optional[MapsswTest]) -> str:
             f"{_count(b.resamples, 'resample')})")
     if m is not None:
         z = f"z = {m.z:+.2f}" if m.z is not None else "every segment differs alike"
-        text += f"; MAPSSWE p = {format_p(m.p_value)} ({z}, {m.segments} segments)"
+        unit = "segments" if m.segmentation == "sctk" else "utterances as segments"
+        text += f"; MAPSSWE p = {format_p(m.p_value)} ({z}, {m.segments} {unit})"
     return text
 
 
@@ -189,8 +190,8 @@ def gains_section(results: Results) -> List[str]:
            "of the same seed, then mean ± sample std over seeds; negative is better. The matched-pairs columns pool "
            "the utterances of every paired seed: the relative change of the pooled error counts with a 95% percentile "
            "interval and two-sided p-value from a bootstrap that resamples speakers (all their utterances, every seed), "
-           "and the p-value of NIST's MAPSSWE test with one segment per utterance (optimistic: it treats the "
-           "utterances as independent).\n"]
+           "and the p-value of NIST's MAPSSWE test (segments cut where both systems got two adjacent words right, "
+           "as sctk does; optimistic: it treats the segments as independent).\n"]
     out += [f"- {gain_sentence(g)}" for g in results.gains]
     out.append("")
     out.append(markdown_table(COMPARISON_HEADER, comparison_rows(results.gains), ["l", "l"] + ["r"] * 6))

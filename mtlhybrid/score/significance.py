@@ -10,11 +10,12 @@ draw of the training randomness, decoded on the same speakers).
   (Bisani & Ney 2004 resample whole blocks for the same reason). It gives the relative
   WER change with a 95% percentile interval and a two-sided p-value.
 * :func:`mapssw_test` is NIST sctk's matched-pairs sentence-segment word error test
-  (Gillick & Cox 1989) with one segment per utterance, a simplification of sctk, which
-  cuts utterances further at runs of words both systems got right. The per-segment error
-  difference is tested against zero with the normal approximation. Segments of one
-  speaker (or of one utterance in several seeds) are not independent, so its p-value is
-  optimistic next to the bootstrap's; the bootstrap is the one to report.
+  (Gillick & Cox 1989): utterances are cut into segments wherever both systems got two
+  adjacent reference words right, and the per-segment error difference of the segments
+  holding an error is tested against zero with the normal approximation (one segment per
+  utterance when the alignments were not kept). Segments of one speaker (or of one
+  utterance in several seeds) are not independent, so its p-value is optimistic next to
+  the bootstrap's; the bootstrap is the one to report.
 """
 
 from __future__ import annotations
@@ -98,15 +99,71 @@ def speaker_bootstrap(seeds: Sequence[Pairs], resamples: int = 10000, seed: int 
     return BootstrapTest(point, low, high, p, errors_a, errors_b, words, len(speakers), n_utts, resamples)
 
 
+def _word_and_gap_errors(ops: str) -> Tuple[List[int], List[int]]:
+    """Per reference word 1 when substituted or deleted; per gap (before word ``g``, ``g == n``:
+    after the last) the number of words inserted there."""
+    words: List[int] = []
+    gaps = [0]
+    for op in ops:
+        if op == "I":
+            gaps[-1] += 1
+        else:
+            words.append(int(op != "C"))
+            gaps.append(0)
+    return words, gaps
+
+
+def sctk_segments(ops_a: str, ops_b: str) -> List[Tuple[int, int]]:
+    """``(errors_a, errors_b)`` of each segment of one utterance, as sctk's MAPSSWE cuts it.
+
+    The utterance is cut between two adjacent reference words that both systems got
+    right with nothing inserted between them; the segments between cuts that hold an
+    error of either system are kept. Errors in different segments are then taken as
+    independent, which two correct words in a row make plausible.
+    """
+    wa, ga = _word_and_gap_errors(ops_a)
+    wb, gb = _word_and_gap_errors(ops_b)
+    if len(wa) != len(wb):
+        raise DataError(f"alignments of {len(wa)} and {len(wb)} reference words: not the same reference")
+    out: List[Tuple[int, int]] = []
+    ea, eb = ga[0], gb[0]
+    for j in range(len(wa)):
+        if j > 0:  # the gap before word j: a cut, or part of the segment
+            if wa[j - 1] == wb[j - 1] == wa[j] == wb[j] == 0 and ga[j] == gb[j] == 0:
+                if ea or eb:
+                    out.append((ea, eb))
+                ea = eb = 0
+            else:
+                ea, eb = ea + ga[j], eb + gb[j]
+        ea, eb = ea + wa[j], eb + wb[j]
+    ea, eb = ea + ga[len(wa)], eb + gb[len(wb)]
+    if ea or eb:
+        out.append((ea, eb))
+    return out
+
+
 def mapssw_test(seeds: Sequence[Pairs]) -> MapsswTest:
-    """MAPSSWE with one segment per utterance (and seed): z of the mean error difference B - A."""
-    d = np.array([eb.errors - ea.errors for pairs in seeds for ea, eb in pairs.values()], dtype=np.float64)
-    n = len(d)
-    if n == 0:
+    """MAPSSWE: z of the mean per-segment error difference B - A over the segments of every
+    utterance and seed, cut as sctk does (:func:`sctk_segments`) when every utterance has its
+    alignment, else one segment per utterance."""
+    pairs = [(ea, eb) for p in seeds for ea, eb in p.values()]
+    if not pairs:
         raise DataError("no utterance scored by both systems: nothing to compare")
+    # an utterance both systems got right has no ops to cut by only when it has no words at all
+    with_ops = all(ea.ops or not ea.words for ea, _ in pairs) and all(eb.ops or not eb.words for _, eb in pairs)
+    if with_ops:
+        diffs = [b - a for ea, eb in pairs for a, b in sctk_segments(ea.ops, eb.ops)]
+        how = "sctk"
+    else:
+        diffs = [eb.errors - ea.errors for ea, eb in pairs]
+        how = "utterance"
+    d = np.array(diffs, dtype=np.float64)
+    n = len(d)
+    if n == 0:  # sctk segmentation: neither system made an error
+        return MapsswTest(0.0, 1.0, 0.0, 0, how)
     mean = float(d.mean())
     sd = float(d.std(ddof=1)) if n > 1 else 0.0
     if sd == 0.0:
-        return MapsswTest(0.0 if mean == 0 else None, 1.0 if mean == 0 else 0.0, mean, n)
+        return MapsswTest(0.0 if mean == 0 else None, 1.0 if mean == 0 else 0.0, mean, n, how)
     z = mean / (sd / math.sqrt(n))
-    return MapsswTest(z, math.erfc(abs(z) / math.sqrt(2.0)), mean, n)
+    return MapsswTest(z, math.erfc(abs(z) / math.sqrt(2.0)), mean, n, how)
