@@ -4,7 +4,7 @@ Usage: python -m mtlhybrid.bin.make_results [options] <exp-dir> <out-dir>
   e.g. python -m mtlhybrid.bin.make_results --test-sets "dev test_seen test_unseen" --seeds "1 2 3" \\
          --train-data data/train --elapsed 5400 exp results
 
-Reads every exp/<system>/decode_<test-set> (best WER, wer_details/per_accent, aux/<task>/
+Reads every exp/<system>/decode_<test-set> (WER, per-utterance errors, per_accent counts, aux/<task>/
 report.json) at the LM weight and insertion penalty that gave the system's best WER on the
 tuning set (--tune-set, default dev when decoded), applied unchanged to every test set;
 groups systems by their name without _s<seed>, and writes to <out-dir>:
