@@ -218,11 +218,22 @@ class ModelConfig(_Base):
 
 @dataclass
 class TrainConfig(_Base):
-    """Optimisation, sampling, validation and checkpointing."""
+    """Optimisation, sampling, validation and checkpointing.
+
+    ``chunk_len``: frames per training chunk of the frame-level tasks; 0 trains on whole
+    utterances (``batch_size`` of them per step, padded). Utterance-level tasks are trained
+    as they are used, pooled over whole utterances: with chunked training each step also
+    takes an utterance part (see :mod:`mtlhybrid.nnet.chunks`); ``utt_window`` > 0 cuts
+    longer utterances there to a random window of that many frames (evaluation still pools
+    the whole utterance). ``utt_on_chunks: true`` restores the old behaviour, pooling
+    utterance tasks over each training chunk (for comparison only).
+    """
 
     epochs: int = 10
     batch_size: int = 32
     chunk_len: int = 50
+    utt_window: int = 0
+    utt_on_chunks: bool = False
     optimizer: str = "adamw"
     lr: float = 1e-3
     weight_decay: float = 0.0
@@ -242,8 +253,10 @@ class TrainConfig(_Base):
 
     def check(self, where, path):
         w = where or "train"
-        _need_ints(self, ("epochs", "batch_size", "chunk_len", "num_average"), 1, w, path)
-        _need_ints(self, ("warmup_steps", "seed", "frame_tolerance", "patience", "save_every_steps"), 0, w, path)
+        _need_ints(self, ("epochs", "batch_size", "num_average"), 1, w, path)
+        _need_ints(self, ("chunk_len", "utt_window", "warmup_steps", "seed", "frame_tolerance", "patience",
+                          "save_every_steps"), 0, w, path)
+        _need(isinstance(self.utt_on_chunks, bool), "utt_on_chunks must be true or false", w, path)
         _need(self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}", w, path)
         _need(self.schedule in SCHEDULES, f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}", w, path)
         _need(self.weighting in WEIGHTINGS, f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}", w, path)

@@ -56,16 +56,35 @@ class MtlObjective(nn.Module):
         # DDP sees its gradients as part of the forward pass.
         self.regularizer = regularizer
 
-    def forward(self, feats, corpus: str, lengths, targets: Mapping[str, torch.Tensor]):
-        logits = self.model(feats, corpus, lengths)
-        losses, stats, present = {}, {}, {}
-        for name, out in logits.items():
+    def _task_losses(self, logits, corpus: str, targets: Mapping[str, torch.Tensor]):
+        out = {}
+        for name, o in logits.items():
             t = targets[name]
-            if out.dim() == 3 and out.shape[1] != t.shape[1]:
-                raise MismatchError(f"task {name}: network gives {out.shape[1]} frames per chunk, targets {t.shape[1]}")
+            if o.dim() == 3 and o.shape[1] != t.shape[1]:
+                raise MismatchError(f"task {name}: network gives {o.shape[1]} frames per chunk, targets {t.shape[1]}")
             if name not in self.model.tasks_for(corpus):
                 t = torch.full_like(t, -100)
-            loss, correct, n = masked_ce(out, t, self.model.task_cfgs[name].label_smoothing)
+            out[name] = masked_ce(o, t, self.model.task_cfgs[name].label_smoothing)
+        return out
+
+    def forward(self, feats, corpus: str, lengths, targets: Mapping[str, torch.Tensor], utt_part=None):
+        """Weighted loss of one step and per-task (loss sum, correct, count).
+
+        ``utt_part`` (feats, lengths, targets) of whole utterances trains the utterance-level
+        tasks (see :mod:`mtlhybrid.nnet.chunks`); a task's loss is the sum over the two parts,
+        one of which has all its targets masked (a zero that stays in the graph).
+        """
+        logits = self.model(feats, corpus, lengths)
+        parts = [self._task_losses(logits, corpus, targets)]
+        if utt_part is not None:
+            u_feats, u_lengths, u_targets = utt_part
+            parts.append(self._task_losses(self.model(u_feats, corpus, u_lengths), corpus, u_targets))
+        losses, stats, present = {}, {}, {}
+        for name in logits:
+            loss, correct, n = parts[0][name]
+            for other in parts[1:]:
+                loss2, c2, n2 = other[name]
+                loss, correct, n = loss + loss2, correct + c2, n + n2
             losses[name] = loss
             present[name] = n > 0
             stats[name] = (float(loss.detach()) * n, correct, n)
@@ -178,7 +197,11 @@ class Trainer:
             self.optimizer = torch.optim.AdamW(params, lr=self.tcfg.lr, weight_decay=self.tcfg.weight_decay)
         else:
             self.optimizer = torch.optim.SGD(params, lr=self.tcfg.lr, momentum=self.tcfg.momentum, weight_decay=self.tcfg.weight_decay)
-        self.sampler = ChunkSampler(self.train_data, self.tcfg.chunk_len, self.tcfg.batch_size * self.world, self.tcfg.seed)
+        # Utterance-level tasks get whole-utterance parts unless the chunks are whole utterances already.
+        self.utt_tasks = [t.name for t in config.tasks if t.level == "utterance"] \
+            if self.tcfg.chunk_len > 0 and not self.tcfg.utt_on_chunks else []
+        self.sampler = ChunkSampler(self.train_data, self.tcfg.chunk_len, self.tcfg.batch_size * self.world, self.tcfg.seed,
+                                    utt_tasks=self.utt_tasks, utt_window=self.tcfg.utt_window)
         self.state = TrainState()
 
     # ----- checkpoints -------------------------------------------------------------------
@@ -240,7 +263,12 @@ class Trainer:
             m.eval()
         b = batch.to(self.device)
         feats = augment_features(b.feats, self.cfg.augment) if self.cfg.augment.active else b.feats
-        total, stats = self.module(feats, b.corpus, b.lengths, b.targets)
+        utt_part = None
+        if b.utt_part is not None:
+            u = b.utt_part
+            u_feats = augment_features(u.feats, self.cfg.augment) if self.cfg.augment.active else u.feats
+            utt_part = (u_feats, u.lengths, u.targets)
+        total, stats = self.module(feats, b.corpus, b.lengths, b.targets, utt_part)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         if self.tcfg.grad_clip:
@@ -257,6 +285,18 @@ class Trainer:
             t[2] += n
         self.state.step += 1
         self.last_lr = lr
+
+    def _make_step_batch(self, chunks, utt_chunks) -> Batch:
+        """The step's chunks (frame tasks only when utterance parts are on) and its utterance part."""
+        left, right = self.model.left_context, self.model.right_context
+        levels = ("frame",) if self.utt_tasks else ("frame", "utterance")
+        batch = make_batch(self.train_data, chunks, self.cfg.tasks, self.tcfg.chunk_len, left, right, levels)
+        if utt_chunks:
+            data = self.train_data[utt_chunks[0][0]]
+            longest = max(data.feats[u].shape[0] - s for _, u, s in utt_chunks)
+            length = min(self.tcfg.utt_window, longest) if self.tcfg.utt_window else longest
+            batch.utt_part = make_batch(self.train_data, utt_chunks, self.cfg.tasks, length, left, right, ("utterance",))
+        return batch
 
     def _reduce_epoch_sums(self) -> None:
         """Sum every process's training statistics so the log describes the whole epoch."""
@@ -352,13 +392,14 @@ class Trainer:
         steps_this_call = 0
         while self.state.epoch < self.tcfg.epochs and not self.state.stopped_early:
             batches = self.sampler.epoch_batches(self.state.epoch + 1)
+            utt_parts = self.sampler.epoch_utterance_parts(self.state.epoch + 1)
             bar = progress(total=len(batches), initial=self.state.batch, desc=f"epoch {self.state.epoch + 1}",
                            disable=True if self.rank else None)
             while self.state.batch < len(batches):
                 chunks = batches[self.state.batch][self.rank :: self.world]
                 if len(batches[self.state.batch]) >= self.world:
-                    self._step(make_batch(self.train_data, chunks, self.cfg.tasks, self.tcfg.chunk_len,
-                                          self.model.left_context, self.model.right_context))
+                    part = utt_parts[self.state.batch][self.rank :: self.world] if utt_parts else []
+                    self._step(self._make_step_batch(chunks, part))
                 self.state.batch += 1
                 bar.update(1)
                 steps_this_call += 1
