@@ -28,6 +28,7 @@ INPUT_LAYERS = ("shared", "per_corpus")
 OPTIMIZERS = ("adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "exponential")
 WEIGHTINGS = ("static", "uncertainty")
+GRL_SCHEDULES = ("ganin", "constant")
 
 
 class _Base:
@@ -108,7 +109,10 @@ class TaskConfig(_Base):
     ``label`` (utterance labels from the data dir's ``utt2<label>``).
     ``corpus``: only utterances of that corpus carry this task (multilingual senone heads);
     None means every corpus. ``adversarial``: the head learns the task while a gradient
-    reversal layer with ``grl_scale`` pushes the shared layers to forget it.
+    reversal layer with ``grl_scale`` pushes the shared layers to forget it;
+    ``grl_schedule: ganin`` (default) ramps the reversal up over training as Ganin et al.
+    (2015) do, ``grl_scale * (2 / (1 + exp(-10 p)) - 1)`` at training progress p in [0, 1];
+    ``constant`` applies ``grl_scale`` from the first step.
     """
 
     name: str
@@ -126,6 +130,7 @@ class TaskConfig(_Base):
     hidden_dim: int = 0
     adversarial: bool = False
     grl_scale: float = 1.0
+    grl_schedule: str = "ganin"
     primary: bool = False
 
     def check(self, where, path):
@@ -145,6 +150,8 @@ class TaskConfig(_Base):
         _need(isinstance(self.hidden_dim, int) and self.hidden_dim >= 0, "hidden_dim must be an integer >= 0", where, path)
         _need(isinstance(self.adversarial, bool), "adversarial must be true or false", where, path)
         _need(_is_num(self.grl_scale) and self.grl_scale >= 0, "grl_scale must be a number >= 0", where, path)
+        _need(self.grl_schedule in GRL_SCHEDULES, f"grl_schedule must be one of {', '.join(GRL_SCHEDULES)}, "
+              f"got {self.grl_schedule!r}", where, path)
         _need(not (self.adversarial and self.primary), "the primary task cannot be adversarial", where, path)
 
 
@@ -155,8 +162,10 @@ class ModelConfig(_Base):
     ``type: mlp`` splices ``splice: [left, right]`` frames then stacks ``num_layers``
     affine layers; ``type: tdnn`` takes ``tdnn_contexts``, one list of frame offsets per
     layer (evenly spaced, e.g. ``[-3, 0, 3]``: a dilated 1-D convolution, as Kaldi's TDNN).
-    ``sharing: soft`` gives each task its own tower and penalizes the squared distance
-    between corresponding layers with ``soft_penalty``.
+    ``sharing: soft`` gives each task its own tower, all started from the same weights, and
+    adds ``soft_penalty`` times the mean squared difference per trunk parameter between
+    towers (averaged over tower pairs) to the loss: normalised per parameter, so the same
+    ``soft_penalty`` means the same pull whatever the network's size.
     """
 
     type: str = "tdnn"
@@ -169,7 +178,7 @@ class ModelConfig(_Base):
     input_layer: str = "shared"
     input_dim: int = 0
     sharing: str = "hard"
-    soft_penalty: float = 1e-3
+    soft_penalty: float = 1000.0
 
     def check(self, where, path):
         w = where or "model"
@@ -243,6 +252,7 @@ class TrainConfig(_Base):
     decay: float = 0.5
     min_lr: float = 0.0
     weighting: str = "static"
+    log_var_bound: float = 3.0
     grad_clip: float = 0.0
     seed: int = 1
     frame_tolerance: int = 0
@@ -263,6 +273,7 @@ class TrainConfig(_Base):
         for k in ("lr", "weight_decay", "momentum", "decay", "min_lr", "grad_clip", "min_delta"):
             _need(_is_num(getattr(self, k)) and getattr(self, k) >= 0, f"{k} must be a number >= 0", w, path)
         _need(self.lr > 0, "lr must be > 0", w, path)
+        _need(_is_num(self.log_var_bound) and self.log_var_bound > 0, "log_var_bound must be a number > 0", w, path)
 
 
 @dataclass

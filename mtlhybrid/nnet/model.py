@@ -22,6 +22,7 @@ from torch import nn
 
 from mtlhybrid.nnet.config import MtlConfig, ModelConfig, TaskConfig
 from mtlhybrid.nnet.layers import MlpHead, TdnnLayer, grad_reverse, make_pooling
+from mtlhybrid.nnet.schedule import grl_ramp
 from mtlhybrid.utils.errors import MismatchError
 
 
@@ -82,6 +83,8 @@ class TaskHead(nn.Module):
         self.level = tcfg.level
         self.adversarial = tcfg.adversarial
         self.grl_scale = float(tcfg.grl_scale)
+        self.grl_schedule = tcfg.grl_schedule
+        self.grl_factor = 1.0  # set by MtlNet.set_progress (the Ganin ramp)
         if self.level == "utterance":
             self.pool = make_pooling(tcfg.pooling, in_dim)
             self.out = MlpHead(self.pool.out_dim, num_classes, tcfg.hidden_dim)
@@ -91,7 +94,7 @@ class TaskHead(nn.Module):
 
     def forward(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         if self.adversarial:
-            h = grad_reverse(h, self.grl_scale)
+            h = grad_reverse(h, self.grl_scale * self.grl_factor)
         if self.pool is not None:
             return self.out(self.pool(h, lengths))
         return self.out(h.transpose(1, 2))
@@ -119,7 +122,14 @@ class MtlNet(nn.Module):
                 raise MismatchError(f"no class count given for task {t.name}")
             self.heads[t.name] = TaskHead(t, dims[t.layer], int(num_classes[t.name]))
         first = next(iter(self.towers.values()))
+        for tower in list(self.towers.values())[1:]:
+            tower.load_state_dict(first.state_dict())  # soft sharing starts from identical towers
         self.left_context, self.right_context = first.left, first.right
+
+    def set_progress(self, progress: float) -> None:
+        """Training progress p in [0, 1]: sets each adversarial head's gradient-reversal ramp."""
+        for head in self.heads.values():
+            head.grl_factor = grl_ramp(progress) if head.grl_schedule == "ganin" else 1.0
 
     def tasks_for(self, corpus: str) -> List[str]:
         """Tasks whose heads apply to utterances of ``corpus``."""
@@ -148,18 +158,23 @@ class MtlNet(nn.Module):
         return out
 
     def soft_sharing_distance(self) -> torch.Tensor:
-        """Mean over tower pairs of the summed squared distance between corresponding trunk parameters."""
+        """Mean over tower pairs of the mean squared difference per trunk parameter (scalar).
+
+        Normalised by the number of trunk parameters so that ``soft_penalty`` does not have
+        to shrink as the network grows.
+        """
         towers = list(self.towers.values())
         if len(towers) < 2:
             return torch.zeros(())
         params = [t.trunk_parameters() for t in towers]
+        count = sum(p.numel() for p in params[0].values())
         total = 0.0
         pairs = 0
         for i in range(len(params)):
             for j in range(i + 1, len(params)):
                 total = total + sum(((params[i][k] - params[j][k]) ** 2).sum() for k in params[i])
                 pairs += 1
-        return total / pairs
+        return total / (pairs * count)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

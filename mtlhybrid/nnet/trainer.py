@@ -182,7 +182,7 @@ class Trainer:
         for m in self.frozen:
             for prm in m.parameters():
                 prm.requires_grad_(False)
-        self.weighting = LossWeighting(config.tasks, self.tcfg.weighting).to(self.device)
+        self.weighting = LossWeighting(config.tasks, self.tcfg.weighting, self.tcfg.log_var_bound).to(self.device)
         self.objective = MtlObjective(self.model, self.weighting, config.model.soft_penalty, regularizer)
         self.module: nn.Module = self.objective
         if self.world > 1:
@@ -192,7 +192,12 @@ class Trainer:
             # Only a per-corpus input layer leaves parameters unused in a step (the other corpora's).
             unused = config.model.input_layer == "per_corpus"
             self.module = DistributedDataParallel(self.objective, device_ids=ids, find_unused_parameters=unused)
-        params = [prm for prm in self.objective.parameters() if prm.requires_grad]
+        # Learned log-variances get their own group without weight decay: nothing but their
+        # own task's loss moves them (and _step skips them when their task is masked).
+        log_var_ids = {id(prm) for prm in self.weighting.log_vars.values()}
+        params = [prm for prm in self.objective.parameters() if prm.requires_grad and id(prm) not in log_var_ids]
+        if log_var_ids:
+            params = [{"params": params}, {"params": list(self.weighting.log_vars.values()), "weight_decay": 0.0}]
         if self.tcfg.optimizer == "adamw":
             self.optimizer = torch.optim.AdamW(params, lr=self.tcfg.lr, weight_decay=self.tcfg.weight_decay)
         else:
@@ -258,6 +263,7 @@ class Trainer:
         lr = learning_rate(self.tcfg, self.state.step, self.sampler.num_batches())
         for g in self.optimizer.param_groups:
             g["lr"] = lr
+        self.model.set_progress(self.state.step / max(self.tcfg.epochs * self.sampler.num_batches(), 1))
         self.module.train()
         for m in self.frozen:
             m.eval()
@@ -271,6 +277,7 @@ class Trainer:
         total, stats = self.module(feats, b.corpus, b.lengths, b.targets, utt_part)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
+        self._skip_masked_log_vars(stats)
         if self.tcfg.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.objective.parameters(), self.tcfg.grad_clip)
         self.optimizer.step()
@@ -285,6 +292,24 @@ class Trainer:
             t[2] += n
         self.state.step += 1
         self.last_lr = lr
+
+    def _skip_masked_log_vars(self, stats: Mapping[str, tuple]) -> None:
+        """A task without targets in this step (on every process) leaves its log-variance as it is.
+
+        Its gradient is zero already, but Adam's momentum and weight decay would still move
+        it; a parameter without a gradient is skipped by the optimizer.
+        """
+        names = list(self.weighting.log_vars)
+        if not names:
+            return
+        present = torch.tensor([float(stats[n][2] > 0) for n in names], device=self.device)
+        if self.world > 1:
+            import torch.distributed as dist
+
+            dist.all_reduce(present)
+        for n, p in zip(names, present.tolist()):
+            if not p:
+                self.weighting.log_vars[n].grad = None
 
     def _make_step_batch(self, chunks, utt_chunks) -> Batch:
         """The step's chunks (frame tasks only when utterance parts are on) and its utterance part."""
