@@ -28,6 +28,7 @@ INPUT_LAYERS = ("shared", "per_corpus")
 OPTIMIZERS = ("adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "exponential")
 WEIGHTINGS = ("static", "uncertainty")
+SELECT_ON = ("acc", "loss")
 GRL_SCHEDULES = ("ganin", "constant")
 
 
@@ -236,6 +237,12 @@ class TrainConfig(_Base):
     longer utterances there to a random window of that many frames (evaluation still pools
     the whole utterance). ``utt_on_chunks: true`` restores the old behaviour, pooling
     utterance tasks over each training chunk (for comparison only).
+
+    Model selection (``final.pt`` averages ``num_average`` epochs ending at the selected
+    one) and early stopping (``patience``, ``min_delta``) use the primary task's held-out
+    accuracy or loss (``select_on: acc | loss``), never the total training loss; without
+    held-out data ``final.pt`` ends at the last epoch and early stopping watches the
+    primary task's training loss.
     """
 
     epochs: int = 10
@@ -256,6 +263,7 @@ class TrainConfig(_Base):
     grad_clip: float = 0.0
     seed: int = 1
     frame_tolerance: int = 0
+    select_on: str = "acc"
     patience: int = 0
     min_delta: float = 0.0
     num_average: int = 1
@@ -269,6 +277,7 @@ class TrainConfig(_Base):
         _need(isinstance(self.utt_on_chunks, bool), "utt_on_chunks must be true or false", w, path)
         _need(self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}", w, path)
         _need(self.schedule in SCHEDULES, f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}", w, path)
+        _need(self.select_on in SELECT_ON, f"select_on must be one of {', '.join(SELECT_ON)}, got {self.select_on!r}", w, path)
         _need(self.weighting in WEIGHTINGS, f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}", w, path)
         for k in ("lr", "weight_decay", "momentum", "decay", "min_lr", "grad_clip", "min_delta"):
             _need(_is_num(getattr(self, k)) and getattr(self, k) >= 0, f"{k} must be a number >= 0", w, path)

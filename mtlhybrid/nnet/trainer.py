@@ -358,15 +358,13 @@ class Trainer:
                 row[f"train_{t.name}_acc"] = s[1] / s[2]
         for name, w in self.weighting.current().items():
             row[f"weight_{name}"] = w
-        primary = self.cfg.primary.name
         if self.valid_data:
             res = evaluate(self.model, self.valid_data, self.device)
             for name, r in res.items():
                 row[f"valid_{name}_loss"] = r["loss"]
                 row[f"valid_{name}_acc"] = r["acc"]
-            metric = res.get(primary, {}).get("acc", -math.inf)
-        else:
-            metric = -row["train_loss"]
+        key, metric = self._selection_metric(row)
+        row["select_metric"] = metric
         if self.cfg.model.sharing == "soft":
             row["soft_distance"] = float(self.model.soft_sharing_distance().detach())
         st.history.append(row)
@@ -380,12 +378,38 @@ class Trainer:
             log.info("early stopping after epoch %d: no improvement for %d epochs (best epoch %d)", epoch, st.bad_epochs, st.best_epoch)
         msg = " ".join(f"{k}={v:.4g}" for k, v in row.items() if k.startswith("valid_") and k.endswith("_acc"))
         if self.rank == 0:
-            log.info("epoch %d: train loss %.4f %s", epoch, row["train_loss"], msg)
+            log.info("epoch %d: train loss %.4f %s (selection: %s=%.4g, best epoch %d)", epoch, row["train_loss"], msg,
+                     key, row[key], st.best_epoch)
         if self.rank == 0:
             save_checkpoint(self.out_dir / f"epoch{epoch}.pt", self._base_ckpt())
         self._save_resumable()
         self._write_csv()
         self._write_tensorboard(row)
+
+    def selection_key(self) -> str:
+        """The train_log.csv column that selects the model (and drives early stopping).
+
+        The primary (senone) task's accuracy or loss on held-out data (``train.select_on``);
+        without held-out data its training loss. Never the total training loss: for a
+        multi-task network that includes the auxiliary losses.
+        """
+        primary = self.cfg.primary.name
+        if self.valid_data:
+            return f"valid_{primary}_{self.tcfg.select_on}"
+        return f"train_{primary}_loss"
+
+    def _selection_metric(self, row: Mapping[str, float]):
+        """(column, value to maximise) for this epoch's row; a missing column is a MismatchError."""
+        key = self.selection_key()
+        if key not in row and key.startswith("valid_"):
+            fallback = f"train_{self.cfg.primary.name}_loss"
+            log.warning("the held-out data has no %s targets: cannot select on %s, early stopping watches %s",
+                        self.cfg.primary.name, key, fallback)
+            key = fallback
+        if key not in row:
+            raise MismatchError(f"no {self.cfg.primary.name} targets were trained in epoch {row['epoch']}: "
+                                f"nothing to select the model on")
+        return key, row[key] if key.endswith("_acc") else -row[key]
 
     def _write_tensorboard(self, row: Mapping[str, float]) -> None:
         """Scalars to <dir>/tensorboard when the tensorboard package is installed (optional)."""
@@ -448,6 +472,14 @@ class Trainer:
         paths = [p for p in paths if p.exists()]
         ckpt = average_checkpoints(paths)
         ckpt["train_state"] = self.state.to_dict()
+        key = self.selection_key()
+        if self.valid_data:
+            how = (f"selected on held-out data by {key} (best epoch {self.state.best_epoch}, "
+                   f"{key}={self.state.history[self.state.best_epoch - 1].get(key, float('nan')):.4g})")
+        else:
+            how = (f"no held-out data: the last epochs, not selected (early stopping watched {key}; "
+                   f"give --valid-num-spk or --valid-data to select on held-out speakers)")
+        ckpt["selection"] = {"metric": key, "held_out": bool(self.valid_data), "best_epoch": self.state.best_epoch}
         save_checkpoint(self.out_dir / "final.pt", ckpt)
-        log.info("wrote %s (average of %s)", self.out_dir / "final.pt", ", ".join(p.name for p in paths))
+        log.info("wrote %s (average of %s): %s", self.out_dir / "final.pt", ", ".join(p.name for p in paths), how)
         return self.out_dir / "final.pt"
