@@ -30,6 +30,7 @@ SCHEDULES = ("constant", "cosine", "exponential")
 WEIGHTINGS = ("static", "uncertainty")
 SELECT_ON = ("acc", "loss")
 GRL_SCHEDULES = ("ganin", "constant")
+FEEDBACKS = ("none", "bottleneck", "posterior")
 
 
 class _Base:
@@ -114,6 +115,12 @@ class TaskConfig(_Base):
     ``grl_schedule: ganin`` (default) ramps the reversal up over training as Ganin et al.
     (2015) do, ``grl_scale * (2 / (1 + exp(-10 p)) - 1)`` at training progress p in [0, 1];
     ``constant`` applies ``grl_scale`` from the first step.
+    ``feedback`` (utterance tasks; Jain et al. 2018's accent embeddings): ``bottleneck``
+    (the head's hidden layer, ``hidden_dim`` > 0) or ``posterior`` (its softmax) of the
+    pooled utterance is appended, at every frame, to the input of trunk layer
+    ``feedback_layer`` (after ``layer``), so the layers above see the accent estimate.
+    The embedding pools over what the network sees, so this needs whole-utterance
+    training (``train.chunk_len: 0``), as at test time.
     """
 
     name: str
@@ -132,6 +139,8 @@ class TaskConfig(_Base):
     adversarial: bool = False
     grl_scale: float = 1.0
     grl_schedule: str = "ganin"
+    feedback: str = "none"
+    feedback_layer: int = -1
     primary: bool = False
 
     def check(self, where, path):
@@ -154,6 +163,13 @@ class TaskConfig(_Base):
         _need(self.grl_schedule in GRL_SCHEDULES, f"grl_schedule must be one of {', '.join(GRL_SCHEDULES)}, "
               f"got {self.grl_schedule!r}", where, path)
         _need(not (self.adversarial and self.primary), "the primary task cannot be adversarial", where, path)
+        _need(self.feedback in FEEDBACKS, f"feedback must be one of {', '.join(FEEDBACKS)}, got {self.feedback!r}", where, path)
+        _need(isinstance(self.feedback_layer, int) and not isinstance(self.feedback_layer, bool),
+              f"feedback_layer must be an integer, got {self.feedback_layer!r}", where, path)
+        if self.feedback != "none":
+            _need(self.level == "utterance", "feedback needs an utterance-level task", where, path)
+            _need(not self.adversarial, "an adversarial task cannot feed its embedding back", where, path)
+            _need(self.feedback != "bottleneck" or self.hidden_dim > 0, "feedback: bottleneck needs hidden_dim > 0", where, path)
 
 
 @dataclass
@@ -374,6 +390,13 @@ class MtlConfig(_Base):
         n = self.model.layer_count()
         for i, t in enumerate(self.tasks):
             _need(-n <= t.layer < n, f"layer {t.layer} is outside the trunk's {n} layers", f"tasks[{i}]", path)
+            if t.feedback != "none":
+                w = f"tasks[{i}]"
+                _need(-n <= t.feedback_layer < n, f"feedback_layer {t.feedback_layer} is outside the trunk's {n} layers", w, path)
+                _need(t.feedback_layer % n > t.layer % n, f"feedback_layer {t.feedback_layer} must come after layer {t.layer}", w, path)
+                _need(self.model.sharing == "hard", "feedback needs model.sharing: hard", w, path)
+                _need(self.train.chunk_len == 0, "feedback pools over what the network sees, at test time the whole "
+                      "utterance: train on whole utterances (train.chunk_len: 0)", w, path)
             if self.corpora and t.corpus is not None:
                 _need(t.corpus in self.corpora, f"corpus {t.corpus!r} is not in corpora ({', '.join(self.corpora)})", f"tasks[{i}]", path)
 
