@@ -125,18 +125,17 @@ def test_soft_sharing_penalty_pulls_towers_together():
         model = net(c)
         obj = MtlObjective(model, w, penalty)
         opt = torch.optim.SGD(obj.parameters(), lr=0.05)
-        d0 = float(model.soft_sharing_distance().detach())
+        assert float(model.soft_sharing_distance().detach()) == 0.0  # towers start identical
         for _ in range(15):
             loss, _ = obj(x, "default", None, targets)
             opt.zero_grad()
             loss.backward()
             opt.step()
-        return d0, float(model.soft_sharing_distance().detach())
+        return float(model.soft_sharing_distance().detach())
 
-    d0, d_pen = run(1.0)
-    _, d_free = run(0.0)
-    assert d_pen < 0.5 * d0
-    assert d_pen < d_free
+    d_pen = run(1000.0)
+    d_free = run(0.0)
+    assert 0 < d_pen < 0.5 * d_free
 
 
 def test_uncertainty_weights_learn_per_task():

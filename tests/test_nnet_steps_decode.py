@@ -96,7 +96,28 @@ def trained(system):
     p = run(["steps/nnet/train_mtl.sh", "--config", "mtl.yaml", "--valid-num-spk", "1", "--set", "train.epochs=6",
              "data/train", "data/lang", "exp/mono", "exp/mtl"], s5, env)
     assert "holding out speakers yweweler" in p.stdout
+    assert "selected on held-out data by valid_senone_acc" in (s5 / "exp/mtl/log/train.log").read_text()
     return s5, env
+
+
+def test_held_out_speakers_by_default(system, tmp_path):
+    """Without --valid-num-spk a tenth of the speakers is held out (none, with a warning, below 10)."""
+    s5, env = system
+    # --stage 4: option checks only, no training
+    p = run(["steps/nnet/train_mtl.sh", "--config", "mtl.yaml", "--stage", "4", "data/train", "data/lang", "exp/mono",
+             str(tmp_path / "a")], s5, env)
+    assert "auto: 0 of 5 speakers" in p.stdout and "fewer than 10 speakers" in p.stderr
+    many = tmp_path / "many"
+    shutil.copytree(s5 / "data/train", many)
+    utts = [line.split()[0] for line in (many / "utt2spk").read_text().splitlines()]
+    assert len(utts) >= 20
+    (many / "utt2spk").write_text("".join(f"{u} {u}\n" for u in utts))  # one speaker per utterance
+    p = run(["steps/nnet/train_mtl.sh", "--config", "mtl.yaml", "--stage", "4", str(many), "data/lang", "exp/mono",
+             str(tmp_path / "b")], s5, env)
+    assert f"auto: {len(utts) // 10} of {len(utts)} speakers" in p.stdout and "fewer than" not in p.stderr
+    p = run(["steps/nnet/train_mtl.sh", "--config", "mtl.yaml", "--valid-num-spk", "x", "--stage", "4", "data/train",
+             "data/lang", "exp/mono", str(tmp_path / "c")], s5, env, ok=False)
+    assert p.returncode == 1 and "must be a number or auto" in p.stderr
 
 
 def test_train_decode_score(trained):

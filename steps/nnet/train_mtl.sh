@@ -14,7 +14,8 @@ device=cpu             # cpu, cuda or cuda:N
 nj_torchrun=1          # >1: distributed data parallel over this many processes (gloo on CPU, nccl on CUDA)
 valid_data=            # held-out data dir (with --valid-ali)
 valid_ali=             # alignment dir of --valid-data
-valid_num_spk=0        # >0: hold out this many speakers of <data> (their alignments are in <ali-dir>)
+valid_num_spk=auto     # hold out this many speakers of <data> (their alignments are in <ali-dir>) to select
+                       # the model on; auto: a tenth of the speakers (none below 10 speakers); 0: none
 cmvn_opts="--apply-cmvn true --norm-vars false"
 delta_order=0
 # End configuration section.
@@ -35,7 +36,8 @@ Options:
   --extra-ali <name=dir>       # another alignment dir, for tasks with 'ali: <name>' (repeatable)
   --valid-data <dir>           # held-out data dir ...
   --valid-ali <dir>            # ... and its alignments
-  --valid-num-spk <n>          # or: hold out n speakers of <data> (default $valid_num_spk: no validation)
+  --valid-num-spk <n|auto>     # or: hold out n speakers of <data> for model selection (default $valid_num_spk:
+                               # a tenth of the speakers, none below 10 speakers; 0: no validation)
   --device <cpu|cuda>          # (default $device)
   --nj-torchrun <n>            # train with n DDP processes through torchrun (default $nj_torchrun)
   --cmvn-opts <opts>           # (default '$cmvn_opts')
@@ -88,6 +90,18 @@ done
 if [ -n "$valid_data" ] && [ -z "$valid_ali" ]; then
   echo "$0: --valid-data needs --valid-ali" >&2; exit 1
 fi
+if [ "$valid_num_spk" == auto ]; then
+  if [ -n "$valid_data" ]; then
+    valid_num_spk=0
+  else
+    nspk=$(awk '{print $2}' $data/utt2spk | sort -u | wc -l)
+    valid_num_spk=$((nspk / 10))
+    echo "$0: --valid-num-spk auto: $valid_num_spk of $nspk speakers held out for model selection"
+    [ $valid_num_spk -eq 0 ] && echo "$0: warning: fewer than 10 speakers in $data: no held-out speakers," \
+      "so no model selection (final.pt averages the last epochs); give --valid-num-spk or --valid-data" >&2
+  fi
+fi
+case "$valid_num_spk" in ''|*[!0-9]*) echo "$0: --valid-num-spk must be a number or auto, got '$valid_num_spk'" >&2; exit 1 ;; esac
 if [ -n "$valid_data" ] && [ "$valid_num_spk" -gt 0 ]; then
   echo "$0: give either --valid-data or --valid-num-spk, not both" >&2; exit 1
 fi
