@@ -123,3 +123,23 @@ def test_training_with_utterance_parts_learns_accent(fsdd_feats, tmp_path):
     tr.fit()
     row = tr.state.history[-1]
     assert row["train_accent_acc"] > 0.8 and row["valid_accent_acc"] > 0.8, row
+
+
+def test_utterance_heads_alone_stop_the_trunk_early(fsdd_feats, tmp_path):
+    """The utterance part runs the trunk only up to the accent head's layer, with the same result."""
+    tr, data = make(fsdd_feats, tmp_path)
+    m = tr.model.eval()
+    x = torch.from_numpy(data.feats[data.utts[0]])[None]
+    from mtlhybrid.nnet.chunks import context_window
+
+    x = torch.from_numpy(context_window(data.feats[data.utts[0]], 0, len(x[0]), m.left_context, m.right_context))[None]
+    layers_run = []
+    hooks = [layer.register_forward_hook(lambda mod, i, o, k=k: layers_run.append(k))
+             for k, layer in enumerate(m.towers["shared"].layers)]
+    with torch.no_grad():
+        alone = m(x, "default", tasks=["accent"])["accent"]
+        assert layers_run == [0, 1]
+        full = m(x, "default")["accent"]
+    for h in hooks:
+        h.remove()
+    assert torch.allclose(alone, full, atol=1e-6)
