@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from mtlhybrid.nnet.chunks import ChunkSampler, prepare_corpus
+from mtlhybrid.nnet.chunks import ChunkSampler, context_window, prepare_corpus
 from mtlhybrid.nnet.config import config_from_dict
 from mtlhybrid.nnet.evaluate import utterance_outputs
 from mtlhybrid.nnet.losses import IGNORE
@@ -129,10 +129,8 @@ def test_utterance_heads_alone_stop_the_trunk_early(fsdd_feats, tmp_path):
     """The utterance part runs the trunk only up to the accent head's layer, with the same result."""
     tr, data = make(fsdd_feats, tmp_path)
     m = tr.model.eval()
-    x = torch.from_numpy(data.feats[data.utts[0]])[None]
-    from mtlhybrid.nnet.chunks import context_window
-
-    x = torch.from_numpy(context_window(data.feats[data.utts[0]], 0, len(x[0]), m.left_context, m.right_context))[None]
+    u = data.feats[data.utts[0]]
+    x = torch.from_numpy(context_window(u, 0, len(u), m.left_context, m.right_context))[None]
     layers_run = []
     hooks = [layer.register_forward_hook(lambda mod, i, o, k=k: layers_run.append(k))
              for k, layer in enumerate(m.towers["shared"].layers)]
