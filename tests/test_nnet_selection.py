@@ -10,7 +10,7 @@ from mtlhybrid.nnet.checkpoint import load_checkpoint
 from mtlhybrid.nnet.chunks import prepare_corpus
 from mtlhybrid.nnet.config import config_from_dict
 from mtlhybrid.nnet.targets import TaskIdentity, load_alignment_targets
-from mtlhybrid.nnet.toydata import fsdd_fbank, write_toy_alignments
+from mtlhybrid.testing.toy_nnet_data import fsdd_fbank, write_toy_alignments
 from mtlhybrid.nnet.trainer import Trainer
 
 torch.set_num_threads(1)

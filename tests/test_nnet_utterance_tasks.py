@@ -9,7 +9,7 @@ from mtlhybrid.nnet.config import config_from_dict
 from mtlhybrid.nnet.evaluate import utterance_outputs
 from mtlhybrid.nnet.losses import IGNORE
 from mtlhybrid.nnet.targets import TaskIdentity
-from mtlhybrid.nnet.toydata import fsdd_fbank
+from mtlhybrid.testing.toy_nnet_data import fsdd_fbank
 from mtlhybrid.nnet.trainer import Trainer
 
 torch.set_num_threads(1)

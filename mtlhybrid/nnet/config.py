@@ -433,3 +433,41 @@ def config_from_dict(d: Dict[str, Any]) -> MtlConfig:
     import copy
 
     return MtlConfig.from_dict(copy.deepcopy(d), "", None)
+
+
+def apply_override(raw: Dict[str, Any], assignment: str) -> None:
+    """Apply one ``--set key.sub=value`` to a raw (YAML-loaded) config, in place.
+
+    The value is parsed as YAML (``train.lr=0.05`` gives a float, ``model.dims=[256,256]``
+    a list); missing mappings on the way are created, so the full config check that
+    follows (:meth:`MtlConfig.from_dict`) names a misspelt key.
+    """
+    import yaml
+
+    key, sep, value = assignment.partition("=")
+    if not sep:
+        raise DataError(f"--set expects key.sub=value, got {assignment!r}")
+    node = raw
+    parts = key.split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise DataError(f"--set {key}: {p} is not a mapping")
+    node[parts[-1]] = yaml.safe_load(value)
+
+
+def named_alignment_dirs(values: List[str], opt: str) -> Dict[str, str]:
+    """``--ali DIR`` / ``--ali NAME=DIR`` values -> name -> dir (a bare DIR is named ``ali``).
+
+    Tasks pick their alignment by name, so a name given twice is an error (``opt`` names
+    the option in the message).
+    """
+    out: Dict[str, str] = {}
+    for v in values:
+        name, sep, path = v.partition("=")
+        if not sep:
+            name, path = "ali", v
+        if name in out:
+            raise DataError(f"{opt}: alignment name {name!r} given twice")
+        out[name] = path
+    return out

@@ -21,8 +21,7 @@ delta_order=0
 # End configuration section.
 # Handled here, not by parse_options.sh: --config <yaml> (parse_options would source it as
 # shell), and the repeatable --set KEY=VALUE and --extra-ali NAME=DIR.
-repo=$(cd -P "$(dirname "$0")" && cd ../.. && pwd)  # physical: steps/ may be a recipe's symlink
-mtl_config=$repo/mtlhybrid/nnet/configs/mtl_example.yaml
+mtl_config=steps/../mtlhybrid/nnet/configs/mtl_example.yaml  # steps/ links into the repository
 sets=()
 extra_alis=()
 
@@ -61,7 +60,7 @@ done
 set -- "${args[@]}"
 
 [ -f path.sh ] && . ./path.sh
-. "$repo/utils/parse_options.sh" || exit 1
+. utils/parse_options.sh || exit 1
 set -euo pipefail
 
 if [ $# != 4 ]; then
@@ -73,7 +72,6 @@ data=$1
 lang=$2
 alidir=$3
 dir=$4
-utils=$repo/utils
 py="python3 -m mtlhybrid.bin"
 
 for f in $mtl_config $data/feats.scp $data/utt2spk $lang/phones.txt $alidir/final.mdl $alidir/tree $alidir/ali.1.gz; do
@@ -108,7 +106,7 @@ if [ -n "$valid_data" ] && [ "$valid_num_spk" -gt 0 ]; then
   echo "$0: give either --valid-data or --valid-num-spk, not both" >&2; exit 1
 fi
 mkdir -p $dir/log $dir/conf
-"$utils/check_phones_compatible.sh" $lang/phones.txt $alidir/phones.txt
+utils/check_phones_compatible.sh $lang/phones.txt $alidir/phones.txt
 
 train_data=$data
 if [ $stage -le 0 ]; then
@@ -130,9 +128,9 @@ if [ $stage -le 0 ]; then
     # speakers spread evenly through the (sorted) speaker list
     awk -v n=$valid_num_spk -v s=$nspk '{ if (int(NR * n / s) > int((NR - 1) * n / s)) print $1 }' $data/spk2utt \
       > $dir/valid_spk.list
-    "$utils/filter_scp.pl" --exclude $dir/valid_spk.list $data/spk2utt | awk '{print $1}' > $dir/train_spk.list
-    "$utils/subset_data_dir.sh" --spk-list $dir/valid_spk.list $data $dir/data/valid >$dir/log/subset.log
-    "$utils/subset_data_dir.sh" --spk-list $dir/train_spk.list $data $dir/data/train >>$dir/log/subset.log
+    utils/filter_scp.pl --exclude $dir/valid_spk.list $data/spk2utt | awk '{print $1}' > $dir/train_spk.list
+    utils/subset_data_dir.sh --spk-list $dir/valid_spk.list $data $dir/data/valid >$dir/log/subset.log
+    utils/subset_data_dir.sh --spk-list $dir/train_spk.list $data $dir/data/train >>$dir/log/subset.log
     echo "$0: holding out speakers $(tr '\n' ' ' < $dir/valid_spk.list)for validation"
   fi
 fi
