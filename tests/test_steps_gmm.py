@@ -198,7 +198,8 @@ def test_decoding_fails_when_the_first_stage_of_its_pipe_fails(gmm_systems, tmp_
     assert not list((w / "exp/mono/decode_bad").glob("lat.*.gz"))
     assert not (w / "exp/mono/decode_bad/scoring_kaldi").exists()
     # A decoder that gets no input at all fails and writes no (empty) lattice archive.
-    res = run(f"python3 -m mtlhybrid.bin.latgen {w}/exp/mono/final.mdl {w}/exp/mono/graph/HCLG.fst ark:/dev/null "
+    (tmp_path / "empty.ark").write_bytes(b"")
+    res = run(f"python3 -m mtlhybrid.bin.latgen {w}/exp/mono/final.mdl {w}/exp/mono/graph/HCLG.fst ark:{tmp_path}/empty.ark "
               f"ark:{tmp_path}/lat.1.gz", check=False)
     assert res.returncode == 1 and "decoded no utterances" in res.stderr and not (tmp_path / "lat.1.gz").exists()
 
