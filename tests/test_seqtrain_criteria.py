@@ -236,3 +236,15 @@ def test_decoded_lattice_matches_numpy_forward_backward_and_gradient(tmp_path):
         d[t, p] = 1e-5
         fd = (sequence_stats(la, ll + d, rp, rph, opts).objective - sequence_stats(la, ll - d, rp, rph, opts).objective) / 2e-5
         assert fd == pytest.approx(float(st.grad[t, p]), rel=1e-4, abs=1e-7)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("criterion", ["mmi", "bmmi", "smbr", "mpfe"])
+def test_cuda_matches_cpu(lat, loglik, criterion):
+    rp, rph = ref()
+    opts = CriterionOptions(criterion, acoustic_scale=0.6, boost=0.5, silence_phones=(2,))
+    cpu = sequence_stats(lat, loglik, rp, rph, opts)
+    gpu = sequence_stats(lat.to("cuda"), loglik.cuda(), rp.cuda(), rph.cuda(), opts)
+    assert gpu.grad.is_cuda
+    assert gpu.objective == pytest.approx(cpu.objective, abs=1e-10)
+    torch.testing.assert_close(gpu.grad.cpu(), cpu.grad)

@@ -99,21 +99,23 @@ if [ $stage -le 0 ]; then
   : > $dir/log/summary
 fi
 
-# Decodes <model.pt> on the dev set into <decode-dir> and prints its best %WER.
+# Decodes <model.pt> on the dev set into <dir>/dev_decode/it<N> (not decode_*: make_results
+# would take it for a test set) and prints its best %WER.
 dev_wer() {
-  local model=$1 decdir=$2 mdir=$2/model
+  local model=$1 it=$2
+  local decdir=$dir/dev_decode/it$it mdir=$dir/dev_decode/it$it.model
   mkdir -p $mdir
   for f in $model_files conf; do [ -e $dir/$f ] && ln -sfn $(readlink -f $dir/$f) $mdir/$f; done
   ln -sfn $(readlink -f $model) $mdir/final.pt
   steps/nnet/decode.sh $decode_opts --device $device --nnet-dir $mdir $dev_graph $dev_data $decdir \
-    > $decdir/../log/$(basename $decdir).log 2>&1 \
-    || { echo "$0: decoding $dev_data failed; see $decdir/../log/$(basename $decdir).log" >&2; return 1; }
+    > $dir/log/dev_decode.it$it.log 2>&1 \
+    || { echo "$0: decoding $dev_data failed; see $dir/log/dev_decode.it$it.log" >&2; return 1; }
   awk '{print $2}' $decdir/scoring_kaldi/best_wer
 }
 
 if [ $stage -le 1 ]; then
-  if [ -n "$dev_data" ] && [ ! -f $dir/decode_dev_it0/scoring_kaldi/best_wer ]; then
-    wer=$(dev_wer $srcdir/final.pt $dir/decode_dev_it0)
+  if [ -n "$dev_data" ] && [ ! -f $dir/dev_decode/it0/scoring_kaldi/best_wer ]; then
+    wer=$(dev_wer $srcdir/final.pt 0)
     echo "epoch 0 (source $srcdir/final.pt): dev %WER $wer" | tee -a $dir/log/summary
   fi
   for iter in $(seq $num_iters); do
@@ -137,11 +139,11 @@ if [ $stage -le 1 ]; then
 print('epoch %d: %s objective/frame %.5f senone-CE/frame %.4f frames %d utts %d' % (d['epoch'], d['criterion'], \
 d['objective_per_frame'], d['senone_ce_per_frame'], d['frames'], d['utterances']))" $dir/log/stats.$iter.json)
     if [ -n "$dev_data" ]; then
-      wer=$(dev_wer $dir/$iter.pt.tmp $dir/decode_dev_it$iter)
+      wer=$(dev_wer $dir/$iter.pt.tmp $iter)
       line="$line dev %WER $wer"
     fi
     mv $dir/$iter.pt.tmp $dir/$iter.pt
-    [ -n "$dev_data" ] && ln -sfn $(readlink -f $dir/$iter.pt) $dir/decode_dev_it$iter/model/final.pt
+    [ -n "$dev_data" ] && ln -sfn $(readlink -f $dir/$iter.pt) $dir/dev_decode/it$iter.model/final.pt
     echo "$line" | tee -a $dir/log/summary
   done
 fi
