@@ -7,8 +7,9 @@ denominator lattice and numerator alignment (:mod:`.criteria`). The loss of a st
 
 ``(1 - H) * seq_loss / frames + H * senone_CE + sum_aux weight_aux * CE_aux``
 
-with ``H`` the frame-smoothing weight (Su et al., 2013: the cross-entropy of the
-numerator alignment keeps the network from drifting away from frame-level accuracy) and
+with ``H`` the frame-smoothing weight (frame smoothing after Su et al., 2013: an
+interpolation with the cross-entropy of the numerator alignment keeps the network from
+drifting away from frame-level accuracy; here ``H`` is the weight of the CE side) and
 the auxiliary tasks' cross-entropies with their configured weights (switchable: the
 multi-task network keeps its regularisers during sequence training, or drops them).
 Auxiliary frame targets come from the numerator alignment dir, labels from the data dir.
