@@ -200,7 +200,7 @@ def test_decoded_lattice_matches_numpy_forward_backward_and_gradient(tmp_path):
     from mtlhybrid.align.aligner import equal_align
     from mtlhybrid.decode.decoder import DecodeOptions, Decoder, DecodingGraph
     from mtlhybrid.graph.hclg import make_hclg
-    from mtlhybrid.graph.toy import make_toy_system
+    from mtlhybrid.testing.toy_graph import make_toy_system
     from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
     from mtlhybrid.graph.transitions import TransitionTables
     from mtlhybrid.lattice.functions import forward_backward
