@@ -134,7 +134,7 @@ def test_soft_towers_start_identical():
     m = MtlNet(cfg(sharing="soft"), {"default": 5}, {"senone": 4, "accent": 3})
     a, b = m.towers["senone"].state_dict(), m.towers["accent"].state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    assert float(m.soft_sharing_distance()) == 0.0
+    assert float(m.soft_sharing_distance().detach()) == 0.0
 
 
 @pytest.mark.parametrize("hidden", [8, 32])
@@ -145,4 +145,4 @@ def test_soft_sharing_distance_is_per_parameter(hidden):
     with torch.no_grad():
         for p in m.towers["accent"].layers.parameters():
             p.add_(0.03)
-    assert float(m.soft_sharing_distance()) == pytest.approx(0.03 ** 2, rel=1e-4)
+    assert float(m.soft_sharing_distance().detach()) == pytest.approx(0.03 ** 2, rel=1e-4)
