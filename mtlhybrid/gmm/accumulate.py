@@ -6,7 +6,10 @@ For each Gaussian ``(p, g)`` we keep the zeroth, first and second order statisti
 all frames of an utterance (or of a whole job) with their pdf ids: component posteriors
 of every frame are computed in one batched operation over its own pdf's Gaussians and
 the statistics are added with a single ``index_add_`` over the flattened ``p * G + g``
-index. Frames are processed in chunks only to bound memory.
+index. The rows are *packed*: one per (frame, Gaussian that frame's pdf really has),
+not ``max_gauss`` per frame, so padding costs nothing (it was most of the work when a
+few pdfs have many more Gaussians than the average). Frames are processed in chunks
+only to bound memory.
 
 Accumulator files (``N.acc``, as gmm-acc-stats-ali writes them) are ``torch.save`` dicts
 loaded with ``weights_only=True``; they may also carry transition-id counts for the
@@ -104,27 +107,40 @@ class AccumAmDiagGmm:
         if w_all is not None and w_all.shape != p_all.shape:
             raise MismatchError(f"{w_all.numel()} weights for {p_all.numel()} frames")
         G, D = self.max_gauss, self.dim
+        gc, mi, iv = am.natural_parameters()
+        gc_flat, mi_flat, iv_flat = gc.reshape(-1), mi.reshape(-1, D), iv.reshape(-1, D)
+        ng = am.num_gauss_per_pdf.to(self.device)
         total = 0.0
         frames = 0.0
         for s in range(0, x_all.shape[0], chunk):
             x, pdfs = x_all[s : s + chunk], p_all[s : s + chunk]
-            ll = am.component_log_likelihoods(x, pdfs).to(torch.float64)  # [T, G]
-            frame_ll = torch.logsumexp(ll, dim=-1)
-            post = torch.exp(ll - frame_ll[:, None])  # padding slots: exp(-inf) = 0
+            # Packed: one row per (frame, Gaussian of that frame's pdf), no padding slots.
+            counts = ng[pdfs]
+            rows = torch.repeat_interleave(torch.arange(x.shape[0], device=self.device), counts)
+            first = torch.cumsum(counts, 0) - counts
+            g = torch.arange(rows.numel(), device=self.device) - first[rows]
+            flat = pdfs[rows] * G + g
+            xr = x.to(am.dtype)[rows]
+            ll = (gc_flat[flat] + (xr * (mi_flat[flat] - 0.5 * xr * iv_flat[flat])).sum(-1)).to(torch.float64)
+            # Per-frame log-sum-exp over each frame's own rows.
+            m = torch.full((x.shape[0],), -torch.inf, dtype=torch.float64, device=self.device)
+            m.scatter_reduce_(0, rows, ll, reduce="amax")
+            e = torch.exp(ll - m[rows])
+            frame_ll = m + torch.log(torch.zeros_like(m).index_add_(0, rows, e))
+            post = torch.exp(ll - frame_ll[rows])
             if w_all is not None:
                 w = w_all[s : s + chunk]
-                post = post * w[:, None]
+                post = post * w[rows]
                 total += float((frame_ll * w).sum())
                 frames += float(w.sum())
             else:
                 total += float(frame_ll.sum())
                 frames += float(x.shape[0])
-            x64 = x.to(torch.float64)
-            idx = (pdfs[:, None] * G + torch.arange(G, device=self.device)[None, :]).reshape(-1)
-            self.occ.view(-1).index_add_(0, idx, post.reshape(-1))
-            px = post[:, :, None] * x64[:, None, :]  # [T, G, D]
-            self.mean_acc.view(-1, D).index_add_(0, idx, px.reshape(-1, D))
-            self.var_acc.view(-1, D).index_add_(0, idx, (px * x64[:, None, :]).reshape(-1, D))
+            x64 = x.to(torch.float64)[rows]
+            px = post[:, None] * x64
+            self.occ.view(-1).index_add_(0, flat, post)
+            self.mean_acc.view(-1, D).index_add_(0, flat, px)
+            self.var_acc.view(-1, D).index_add_(0, flat, px * x64)
         self.total_log_like += total
         self.total_frames += frames
         return total
