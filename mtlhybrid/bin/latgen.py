@@ -47,7 +47,8 @@ def main(argv=None):
     def lattices():
         for utt, mat in read_matrices_rspecifier(a.loglikes):
             r = dec.decode(mat)
-            if r.lattice is None or r.lattice.num_states == 0:
+            text = r.lattice_text()
+            if not text:
                 stats["failed"] += 1
                 failed.append(utt)
                 continue
@@ -61,7 +62,7 @@ def main(argv=None):
             alis.append((utt, r.alignment))
             if wsym is not None:
                 logger.info("%s %s", utt, " ".join(wsym.get(w, str(w)) for w in r.words))
-            yield utt, r.lattice
+            yield utt, text
 
     write_lattices(a.lattice_wspecifier, lattices())
     if a.words_wspecifier:
