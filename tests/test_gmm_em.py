@@ -290,16 +290,19 @@ def _padded_reference_accumulate(am, x, pdfs, w=None):
     return occ.view(am.num_pdfs, G), m1.view(am.num_pdfs, G, D), m2.view(am.num_pdfs, G, D), total
 
 
+@pytest.mark.parametrize("gauss", [(1, 2, 19, 3, 7, 8, 1, 12, 5, 16, 4, 9), (1, 5, 2, 3, 5, 4)], ids=["packed", "plain"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_packed_kernels_equal_padded_computation(dtype):
+def test_packed_kernels_equal_padded_computation(dtype, gauss):
     """Bucketed scoring and packed accumulation give what the padded [P, max_gauss] layout gave.
 
     Gaussian counts are skewed as Kaldi's split rule leaves them (a few wide pdfs, many
     narrow ones), so several width groups and padding inside groups are exercised.
     """
-    gauss = (1, 2, 19, 3, 7, 8, 1, 12, 5, 16, 4, 9)
+    from mtlhybrid.gmm.accumulate import _pack_pays
+
     am = _random_am(num_pdfs=len(gauss), dim=5, gauss=gauss, seed=3, dtype=dtype)
-    assert len(am._width_buckets()) >= 3
+    assert len(am._width_buckets()) >= (3 if len(gauss) > 6 else 1)
+    assert _pack_pays(am) == (len(gauss) > 6)
     gen = torch.Generator().manual_seed(4)
     x = torch.randn(300, 5, generator=gen, dtype=dtype) * 2
     pdfs = torch.randint(0, len(gauss), (300,), generator=gen)
