@@ -348,7 +348,7 @@ def test_model_files_read_without_torch(tmp_path):
     import subprocess
     import sys
 
-    from mtlhybrid.graph.toy import make_toy_system
+    from mtlhybrid.testing.toy_graph import make_toy_system
     from mtlhybrid.hmm.model_file import load_model, save_model
 
     s = make_toy_system(tmp_path / "toy", [["one", "two"]], triphone=False)

@@ -76,7 +76,7 @@ def test_torchrun_two_processes_match_one_through_nnet_train(tmp_path):
     import subprocess
     import sys
 
-    from mtlhybrid.nnet.toydata import write_toy_alignments
+    from mtlhybrid.testing.toy_nnet_data import write_toy_alignments
     from mtlhybrid.utils.io import write_table
     from mtlhybrid.utils.kaldi_io import write_matrices_ark_scp
 
