@@ -1,11 +1,10 @@
 """Decoding: where the time goes, lattice decoder vs FasterDecoder vs the bare kaldi-decoder.
 
-Usage: python -m bench.decode [options] <model> <graph-dir> <data-dir> [<nnet-dir>]
+Usage: python -m bench.decode [options] <model> <graph-dir> <data-dir>
 
-GMM system (no <nnet-dir>): scores are the model's log-likelihoods of ``<data-dir>``'s
-features (CMVN and deltas as the system's cmvn_opts / delta_opts say). Hybrid system:
-scores are the network's log-posteriors minus log-priors (``<nnet-dir>/final.pt``), as
-steps/nnet/decode.sh computes them. Per utterance, interleaved, it times
+GMM system: scores are the model's log-likelihoods of ``<data-dir>``'s features (CMVN
+and deltas as the system's cmvn_opts / delta_opts say). (Hybrid systems, with the
+network forward in ``scores``, are not wired in yet.) Per utterance, interleaved, it times
 
 * ``scores``: feature reading + GMM likelihoods or the network forward;
 * ``expand``: the pdf scores gathered per transition id (the matrix the decoder reads);
@@ -46,7 +45,6 @@ def main(argv=None) -> int:
     p.add_argument("model")
     p.add_argument("graph_dir")
     p.add_argument("data_dir")
-    p.add_argument("nnet_dir", nargs="?")
     a = p.parse_args(argv)
     one_thread()
     import torch
@@ -130,9 +128,6 @@ def _score_function(a, torch):
     from mtlhybrid.features.reader import FeatureReader
 
     src = Path(a.model).parent
-    if a.nnet_dir:
-        from mtlhybrid.hybrid.model_dir import load_acoustic_model  # noqa: F401  (raises if missing)
-
     def opts(name, default):
         f = src / name
         return f.read_text().split() if f.is_file() else default
