@@ -252,42 +252,15 @@ class StateLattice:
         return cls.from_arrays(n, start, src, dst, il, ol, g, a, fg, fa)
 
 
-_ARC_LINE = re.compile(r"^(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+([^,\s]+),(\S+)[ \t]*$", re.M)
-_FINAL_LINE = re.compile(r"^(\d+)[ \t]+([^,\s]+),(\S+)[ \t]*$", re.M)
-
-
-def _parse_weighted_text(text: str):
-    """:meth:`StateLattice.from_arrays` arguments of text whose every line has a weight
-    (what :meth:`StateLattice.to_text` writes), parsed by regular expression rather than
-    line by line; None for other text (the line parser handles it, or names the bad line).
-    """
-    arcs = _ARC_LINE.findall(text)
-    finals = _FINAL_LINE.findall(text)
-    num_lines = sum(1 for line in text.splitlines() if line.strip())
-    if num_lines == 0 or len(arcs) + len(finals) != num_lines:
-        return None
-    try:
-        arc = np.array(arcs, dtype=np.float64).reshape(-1, 6)
-        fin = np.array(finals, dtype=np.float64).reshape(-1, 3)
-    except ValueError:
-        return None
-    ids = arc[:, :4].astype(np.int64)
-    fin_states = fin[:, 0].astype(np.int64)
-    start = int(text.split(None, 1)[0])
-    n = int(max(ids[:, :2].max(initial=-1), fin_states.max(initial=-1))) + 1
-    fg = np.full(n, np.inf)
-    fa = np.full(n, np.inf)
-    fg[fin_states], fa[fin_states] = fin[:, 1], fin[:, 2]
-    return n, start, ids[:, 0], ids[:, 1], ids[:, 2], ids[:, 3], arc[:, 4], arc[:, 5], fg, fa
-
-
 _ARC_LINE_OPT = re.compile(r"^(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)(?:[ \t]+([^,\s]+),(\S+))?[ \t]*$", re.M)
 _FINAL_LINE_OPT = re.compile(r"^(\d+)(?:[ \t]+([^,\s]+),(\S+))?[ \t]*$", re.M)
 
 
 def _parse_openfst_text(text: str):
-    """As :func:`_parse_weighted_text`, for OpenFst's printing, which leaves out weights equal
-    to One (``0,0``) on arcs and final states; None for anything else."""
+    """:meth:`StateLattice.from_arrays` arguments of OpenFst/Kaldi lattice text, parsed by
+    regular expression rather than line by line; weights may be left out (OpenFst's
+    printer omits One, ``0,0``). None for other text: the line parser handles it, or
+    names the bad line."""
     arcs = _ARC_LINE_OPT.findall(text)
     finals = _FINAL_LINE_OPT.findall(text)
     num_lines = sum(1 for line in text.splitlines() if line.strip())
