@@ -89,7 +89,7 @@ if [ $stage -le 1 ]; then
     $py.nnet_forward $cmvn_opts $delta_opts --device $device --class-frame-counts $srcdir/ali_train_pdf.counts \
       --prior-scale $prior_scale --acoustic-scale 1.0 \
       $srcdir/final.pt $sdata/JOB ark,scp:$dir/scores.JOB.ark,$dir/scores.JOB.scp \&\& \
-    $py.latgen --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
+    $py.latgen --expected-utts $sdata/JOB/feats.scp --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
       --word-symbol-table $dir/dengraph/words.txt $srcdir/final.mdl $dir/dengraph/HCLG.fst \
       scp:$dir/scores.JOB.scp ark:$dir/lat.JOB.gz \
       \&\& rm -f $dir/scores.JOB.ark $dir/scores.JOB.scp \
