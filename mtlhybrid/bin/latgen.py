@@ -58,7 +58,8 @@ def main(argv=None):
     def lattices():
         for utt, mat in read_matrices_rspecifier(a.loglikes):
             r = dec.decode(mat)
-            if r.lattice is None or r.lattice.num_states == 0:
+            text = r.lattice_text()
+            if not text:
                 stats["failed"] += 1
                 failed.append(utt)
                 continue
@@ -73,7 +74,7 @@ def main(argv=None):
             coverage.done.append(utt)
             if wsym is not None:
                 logger.info("%s %s", utt, " ".join(wsym.get(w, str(w)) for w in r.words))
-            yield utt, r.lattice
+            yield utt, text
         # Checked before the archive is committed: a failed job leaves no lattices to score.
         if failed:
             logger.warning("failed to decode %d utterances: %s", len(failed), " ".join(failed[:20]))
