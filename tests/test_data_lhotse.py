@@ -31,11 +31,13 @@ def assert_same_files(a: Path, b: Path, skip=()):
 
 def test_supervisions_carry_labels(small):
     rec, sup = datadir_to_lhotse(small)
-    assert len(rec) == 40 and len(sup) == 40
+    assert len(rec) == 40
+    assert len(sup) == 40
     s = sup["lucas_3_1"]
     assert (s.text, s.speaker, s.gender, s.custom) == ("THREE", "lucas", "m", {"accent": "DEU-German"})
     r = rec["lucas_3_1"]
-    assert r.sampling_rate == 8000 and r.sources[0].type == "file"
+    assert r.sampling_rate == 8000
+    assert r.sources[0].type == "file"
     assert abs(s.duration - DataDir.load(small).utt2dur["lucas_3_1"]) < 1e-5
     audio = r.load_audio()  # lhotse reads the FSDD file itself
     assert audio.shape == (1, r.num_samples)
@@ -91,7 +93,8 @@ def test_scripts_write_and_read_manifests(small, tmp_path, script_env, repo_root
     assert_same_files(sub, tmp_path / "b2")
     r = subprocess.run([str(repo_root / "utils/data/lhotse_to_kaldi.sh"), str(m / "cuts.jsonl.gz")], env=script_env,
                        capture_output=True, text=True)
-    assert r.returncode == 1 and "Usage" in r.stderr
+    assert r.returncode == 1
+    assert "Usage" in r.stderr
 
 
 def test_bad_inputs(small, tmp_path):
@@ -109,3 +112,14 @@ def test_bad_inputs(small, tmp_path):
     sup = SupervisionSegment(id="u", recording_id="r", start=0, duration=1.0, speaker="s", gender="other")
     with pytest.raises(DataError, match="url"):
         lhotse_to_datadir(tmp_path / "x", recordings=RecordingSet.from_recordings([rec]), supervisions=SupervisionSet.from_segments([sup]))
+
+
+def test_probe_audio_pipe_fails_when_any_command_fails(small):
+    from mtlhybrid.data.lhotse_bridge import probe_audio
+
+    good = small / "wav.scp"
+    path = good.read_text().splitlines()[0].split()[1]
+    assert probe_audio(f"cat {path} |").sampling_rate == 8000
+    # The last command writes valid audio but the first failed: pipefail, as the feature extractor.
+    with pytest.raises(DataError, match=r"recording r1: command failed \(exit 3\)"):
+        probe_audio(f"(cat {path}; exit 3) | cat |", reco="r1")

@@ -17,18 +17,6 @@ from mtlhybrid.utils.log import get_logger
 log = get_logger("acc_tree_stats")
 
 
-def parse_csl(s: str):
-    """Kaldi's colon-separated integer list (``1:2:3``)."""
-    from mtlhybrid.utils.errors import DataError
-
-    if not s:
-        return []
-    try:
-        return [int(x) for x in s.replace(",", ":").split(":") if x]
-    except ValueError:
-        raise DataError(f"expected a colon-separated list of integers, got {s!r}")
-
-
 def open_features(spec: str, apply_cmvn: bool, norm_vars: bool, delta_order: int):
     """utt -> features, from a data dir or an scp."""
     p = Path(spec)
@@ -69,6 +57,7 @@ def main(argv=None) -> int:
     from mtlhybrid.hmm.model_file import load_model
     from mtlhybrid.hmm.tree_stats import TreeStats, accumulate_tree_stats
     from mtlhybrid.utils.errors import MtlHybridError
+    from mtlhybrid.utils.io import parse_csl
 
     tm, _ = load_model(a.model)
     feats = open_features(a.features, not a.no_cmvn, a.norm_vars, a.delta_order)

@@ -78,7 +78,9 @@ def probe_audio(entry: str, where: str = "wav.scp", reco: Optional[str] = None) 
             return AudioInfo(int(info.samplerate), int(info.frames), int(info.channels))
         if not entry.rstrip().endswith("|"):
             raise DataError(f"cannot interpret wav.scp entry {entry!r}", path=where)
-        proc = subprocess.run(entry.rstrip()[:-1], shell=True, capture_output=True)
+        # pipefail, as the feature extractor runs wav.scp pipes: a failing first command
+        # must not pass for the audio its last command happened to write.
+        proc = subprocess.run(["bash", "-c", "set -o pipefail; " + entry.rstrip()[:-1]], capture_output=True)
         if proc.returncode != 0:
             raise DataError(f"command failed (exit {proc.returncode}): {entry!r}: {proc.stderr.decode(errors='replace')[-300:]}", path=where)
         data, sr = sf.read(io.BytesIO(proc.stdout), always_2d=True)
@@ -261,7 +263,7 @@ def lhotse_to_datadir(out_dir: PathLike, recordings=None, supervisions=None, cut
     spk_gender: Dict[str, str] = {}
     lang: Dict[str, str] = {}
     labels: Dict[str, Dict[str, str]] = {}
-    n_no_spk = n_no_gender = 0
+    n_no_spk = 0
     skipped_custom: Dict[str, int] = {}
     for utt, (sup, rec, start) in by_utt.items():
         if any(c.isspace() for c in utt):
@@ -281,8 +283,6 @@ def lhotse_to_datadir(out_dir: PathLike, recordings=None, supervisions=None, cut
             g = _gender(sup.gender, spk)
             if spk_gender.setdefault(spk, g) != g:
                 raise DataError(f"speaker {spk} has two genders ({spk_gender[spk]} and {g})", utt=utt)
-        else:
-            n_no_gender += 1
         if sup.language:
             lang[utt] = sup.language
         for k, v in (sup.custom or {}).items():

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
-from mtlhybrid.utils.errors import DataError
+from mtlhybrid.utils.errors import DataError, DiskFullError, is_disk_full
 
 PathLike = Union[str, Path]
 
@@ -28,19 +28,25 @@ def atomic_path(path: PathLike) -> Iterator[str]:
     """A temporary file name beside ``path``, renamed to ``path`` only if the block succeeds.
 
     For writers that take a file name rather than a file object (kaldifst, kaldilm); on an
-    exception the temporary file is removed and ``path`` is left exactly as it was.
+    exception the temporary file is removed and ``path`` is left exactly as it was. A full
+    disk becomes :class:`DiskFullError` naming ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except PermissionError as e:  # name the file asked for, not the temporary one
+        raise PermissionError(e.errno, e.strerror, str(path)) from e
     os.close(fd)
     try:
         yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if is_disk_full(e):
+            raise DiskFullError(path) from e
         raise
 
 
@@ -74,18 +80,6 @@ def read_json(path: PathLike, what: str):
         raise DataError(f"{what} file is not valid JSON (truncated?): {e}", path=path)
 
 
-def open_text(path: PathLike, encoding: str = "utf-8"):
-    """Open a text file for reading; ``.gz`` files are decompressed, ``-`` is stdin."""
-    if str(path) == "-":
-        import sys
-
-        return sys.stdin
-    path = Path(path)
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding)
-    return open(path, encoding=encoding)
-
-
 def iter_lines(path: PathLike) -> Iterator[Tuple[int, str]]:
     """Yield ``(line_number, line_without_newline)``; non-UTF-8 bytes raise DataError naming the line."""
     with open(path, "rb") as f:
@@ -106,6 +100,16 @@ def iter_text_bytes(raw: bytes, path: PathLike) -> Iterator[Tuple[int, str]]:
         except UnicodeDecodeError as e:
             raise DataError(f"not valid UTF-8 (byte {e.start}): {bline[:60]!r}", path=path, line=lineno)
         yield lineno, line.rstrip("\r")
+
+
+def parse_csl(s: str) -> List[int]:
+    """Kaldi's colon-separated integer list (``1:2:3``, as in ``phones/*.csl``); commas work too."""
+    if not s:
+        return []
+    try:
+        return [int(x) for x in s.replace(",", ":").split(":") if x]
+    except ValueError:
+        raise DataError(f"expected a colon-separated list of integers, got {s!r}")
 
 
 def path_is_gz(path: PathLike) -> bool:

@@ -4,7 +4,8 @@
 # transition model, phones.txt, the config, the feature config and CMVN options, so that
 # decoding needs only <exp-dir>; optionally a held-out speaker subset), stage 1 counts pdfs
 # for the priors (nnet_compute_prior), stage 2 trains (nnet_train, or torchrun with DDP),
-# stage 3 checks <exp-dir>/final.pt. Training resumes from <exp-dir>/last.pt when rerun.
+# stage 3 checks <exp-dir>/final.pt. Training resumes from <exp-dir>/last.pt when rerun
+# with the same config; another config is refused (naming the changes) unless --overwrite true.
 # A single-task baseline is the same script with --config mtlhybrid/nnet/configs/single_task.yaml.
 
 # Begin configuration section.
@@ -14,14 +15,15 @@ device=cpu             # cpu, cuda or cuda:N
 nj_torchrun=1          # >1: distributed data parallel over this many processes (gloo on CPU, nccl on CUDA)
 valid_data=            # held-out data dir (with --valid-ali)
 valid_ali=             # alignment dir of --valid-data
-valid_num_spk=0        # >0: hold out this many speakers of <data> (their alignments are in <ali-dir>)
+valid_num_spk=auto     # hold out this many speakers of <data> (their alignments are in <ali-dir>) to select
+                       # the model on; auto: a tenth of the speakers (none below 10 speakers); 0: none
 cmvn_opts="--apply-cmvn true --norm-vars false"
 delta_order=0
+overwrite=false        # true: start over in an <exp-dir> that holds checkpoints of another config
 # End configuration section.
 # Handled here, not by parse_options.sh: --config <yaml> (parse_options would source it as
 # shell), and the repeatable --set KEY=VALUE and --extra-ali NAME=DIR.
-repo=$(cd -P "$(dirname "$0")" && cd ../.. && pwd)  # physical: steps/ may be a recipe's symlink
-mtl_config=$repo/mtlhybrid/nnet/configs/mtl_example.yaml
+mtl_config=steps/../mtlhybrid/nnet/configs/mtl_example.yaml  # steps/ links into the repository
 sets=()
 extra_alis=()
 
@@ -36,12 +38,15 @@ Options:
   --extra-ali <name=dir>       # another alignment dir, for tasks with 'ali: <name>' (repeatable)
   --valid-data <dir>           # held-out data dir ...
   --valid-ali <dir>            # ... and its alignments
-  --valid-num-spk <n>          # or: hold out n speakers of <data> (default $valid_num_spk: no validation)
+  --valid-num-spk <n|auto>     # or: hold out n speakers of <data> for model selection (default $valid_num_spk:
+                               # a tenth of the speakers, none below 10 speakers; 0: no validation)
   --device <cpu|cuda>          # (default $device)
   --nj-torchrun <n>            # train with n DDP processes through torchrun (default $nj_torchrun)
   --cmvn-opts <opts>           # (default '$cmvn_opts')
   --delta-order <n>            # (default $delta_order)
   --stage <n>                  # resume from this stage (default $stage)
+  --overwrite <true|false>     # start over in a dir trained with another config (default $overwrite: such a
+                               # rerun is refused, naming each changed setting as key: old -> new)
   --cmd <cmd>                  # run.pl, slurm.pl, queue.pl (default $cmd)"
 
 args=()
@@ -59,7 +64,7 @@ done
 set -- "${args[@]}"
 
 [ -f path.sh ] && . ./path.sh
-. "$repo/utils/parse_options.sh" || exit 1
+. utils/parse_options.sh || exit 1
 set -euo pipefail
 
 if [ $# != 4 ]; then
@@ -71,7 +76,6 @@ data=$1
 lang=$2
 alidir=$3
 dir=$4
-utils=$repo/utils
 py="python3 -m mtlhybrid.bin"
 
 for f in $mtl_config $data/feats.scp $data/utt2spk $lang/phones.txt $alidir/final.mdl $alidir/tree $alidir/ali.1.gz; do
@@ -90,16 +94,30 @@ done
 if [ -n "$valid_data" ] && [ -z "$valid_ali" ]; then
   echo "$0: --valid-data needs --valid-ali" >&2; exit 1
 fi
+if [ "$valid_num_spk" == auto ]; then
+  if [ -n "$valid_data" ]; then
+    valid_num_spk=0
+  else
+    nspk=$(awk '{print $2}' $data/utt2spk | sort -u | wc -l)
+    valid_num_spk=$((nspk / 10))
+    echo "$0: --valid-num-spk auto: $valid_num_spk of $nspk speakers held out for model selection"
+    [ $valid_num_spk -eq 0 ] && echo "$0: warning: fewer than 10 speakers in $data: no held-out speakers," \
+      "so no model selection (final.pt averages the last epochs); give --valid-num-spk or --valid-data" >&2
+  fi
+fi
+case "$valid_num_spk" in ''|*[!0-9]*) echo "$0: --valid-num-spk must be a number or auto, got '$valid_num_spk'" >&2; exit 1 ;; esac
 if [ -n "$valid_data" ] && [ "$valid_num_spk" -gt 0 ]; then
   echo "$0: give either --valid-data or --valid-num-spk, not both" >&2; exit 1
 fi
 mkdir -p $dir/log $dir/conf
-"$utils/check_phones_compatible.sh" $lang/phones.txt $alidir/phones.txt
+utils/check_phones_compatible.sh $lang/phones.txt $alidir/phones.txt
 
 train_data=$data
 if [ $stage -le 0 ]; then
   cp $alidir/tree $alidir/final.mdl $dir/
   cp $lang/phones.txt $dir/phones.txt
+  # A resumable dir keeps the config its checkpoints came from until training accepts the new one.
+  if [ -f $dir/last.pt ] && ! $overwrite && [ -f $dir/config.yaml ]; then cp $dir/config.yaml $dir/log/config.yaml.resumed; fi
   cp $mtl_config $dir/config.yaml
   rm -f $dir/conf/fbank.conf $dir/conf/mfcc.conf
   n=0
@@ -116,9 +134,9 @@ if [ $stage -le 0 ]; then
     # speakers spread evenly through the (sorted) speaker list
     awk -v n=$valid_num_spk -v s=$nspk '{ if (int(NR * n / s) > int((NR - 1) * n / s)) print $1 }' $data/spk2utt \
       > $dir/valid_spk.list
-    "$utils/filter_scp.pl" --exclude $dir/valid_spk.list $data/spk2utt | awk '{print $1}' > $dir/train_spk.list
-    "$utils/subset_data_dir.sh" --spk-list $dir/valid_spk.list $data $dir/data/valid >$dir/log/subset.log
-    "$utils/subset_data_dir.sh" --spk-list $dir/train_spk.list $data $dir/data/train >>$dir/log/subset.log
+    utils/filter_scp.pl --exclude $dir/valid_spk.list $data/spk2utt | awk '{print $1}' > $dir/train_spk.list
+    utils/subset_data_dir.sh --spk-list $dir/valid_spk.list $data $dir/data/valid >$dir/log/subset.log
+    utils/subset_data_dir.sh --spk-list $dir/train_spk.list $data $dir/data/train >>$dir/log/subset.log
     echo "$0: holding out speakers $(tr '\n' ' ' < $dir/valid_spk.list)for validation"
   fi
 fi
@@ -140,10 +158,13 @@ if [ $stage -le 2 ]; then
   else
     launcher="$py.nnet_train"
   fi
+  if $overwrite; then rm -f $dir/last.pt $dir/epoch*.pt $dir/final.pt $dir/train_log.csv; fi
   echo "$0: training (log: $dir/log/train.log)"
   $cmd $dir/log/train.log $launcher $dir/config.yaml $dir --data $train_data --ali $alidir "${ali_opts[@]}" \
     --lang $lang "${valid_opts[@]}" "${sets[@]}" --device $device $cmvn_opts --delta-order $delta_order \
-    || { echo "$0: training failed; see $dir/log/train.log" >&2; tail -n 5 $dir/log/train.log >&2; exit 1; }
+    || { echo "$0: training failed; see $dir/log/train.log" >&2; tail -n 5 $dir/log/train.log >&2
+         if [ -f $dir/log/config.yaml.resumed ]; then mv $dir/log/config.yaml.resumed $dir/config.yaml; fi; exit 1; }
+  rm -f $dir/log/config.yaml.resumed
 fi
 
 if [ $stage -le 3 ]; then
