@@ -59,11 +59,12 @@ sdata=$data/split$nj
 echo $nj > $dir/num_jobs
 cmvn_opts=$(cat $srcdir/cmvn_opts 2>/dev/null || echo "--apply-cmvn true --norm-vars false")
 delta_opts=$(cat $srcdir/delta_opts 2>/dev/null || echo "--delta-order 2")
+feat_opts=$(steps/internal/gmm_feat_opts.sh $srcdir)  # deltas, or splice + final.mat of LDA+MLLT
 py="python3 -m mtlhybrid.bin"
 
 if [ $stage -le 0 ]; then
   $cmd JOB=1:$nj $dir/log/decode.JOB.log \
-    $py.gmm_compute_likes $cmvn_opts $delta_opts $model $sdata/JOB ark:- \| \
+    $py.gmm_compute_likes $feat_opts $model $sdata/JOB ark:- \| \
     $py.latgen --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
       --word-symbol-table $graphdir/words.txt $model $graphdir/HCLG.fst ark:- ark:$dir/lat.JOB.gz
 fi
