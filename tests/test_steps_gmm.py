@@ -150,3 +150,102 @@ def test_training_refuses_words_missing_from_lang(gmm_systems, tmp_path):
     (bad / "text").write_text("\n".join(lines) + "\n")
     res = run(f"steps/align_si.sh --nj 1 {bad} {w}/data/lang {w}/exp/mono {tmp_path}/ali", check=False)
     assert res.returncode != 0 and "ZEBRA" in res.stderr and "missing from" in res.stderr
+
+
+def test_train_deltas_tree_stats_see_the_models_cmvn_and_mix_up_after_init(gmm_systems):
+    from mtlhybrid.hmm.tree_stats import TreeStats
+
+    w = gmm_systems
+    run(f"steps/train_deltas.sh --num-iters 2 --realign-iters '' --min-count 20 --tree-thresh 50 "
+        f"--cmvn-opts '--apply-cmvn true --norm-vars true' 120 400 "
+        f"{w}/data/train {w}/data/lang {w}/exp/mono_ali {w}/exp/tri1_vn")
+    # With per-speaker variance normalisation every static dimension has unit variance:
+    # the tree statistics must have been taken on those features, not on mean-normalised ones.
+    _, _, counts, sums, sumsq = TreeStats.load(w / "exp/tri1_vn/treeacc").arrays()
+    n = counts.sum()
+    var = sumsq.sum(0)[:13] / n - (sums.sum(0)[:13] / n) ** 2
+    np.testing.assert_allclose(var, 1.0, atol=0.05)
+    # Kaldi mixes up to <num-leaves> Gaussians straight after gmm-init-model.
+    m = re.search(r"mixed up from (\d+) to (\d+) Gaussians \(target 120\)", (w / "exp/tri1_vn/log/mixup.log").read_text())
+    assert m, (w / "exp/tri1_vn/log/mixup.log").read_text()
+    assert int(m.group(1)) < int(m.group(2)) <= 120
+
+
+@pytest.fixture(scope="module")
+def lda_mllt_system(gmm_systems):
+    w = gmm_systems
+    run(f"steps/align_si.sh --nj 2 {w}/data/train {w}/data/lang {w}/exp/tri1 {w}/exp/tri1_ali")
+    run(f"steps/train_lda_mllt.sh --num-iters 5 --mllt-iters '2' --realign-iters '3' --tree-thresh 50 "
+        f"120 400 {w}/data/train {w}/data/lang {w}/exp/tri1_ali {w}/exp/tri2b")
+    run(f"utils/mkgraph.sh {w}/data/lang_test {w}/exp/tri2b {w}/exp/tri2b/graph")
+    run(f"steps/decode.sh --nj 2 {w}/exp/tri2b/graph {w}/data/test {w}/exp/tri2b/decode_test")
+    run(f"steps/align_si.sh --nj 2 {w}/data/train {w}/data/lang {w}/exp/tri2b {w}/exp/tri2b_ali")
+    return w / "exp/tri2b"
+
+
+def test_lda_mllt_system_layout_and_transform(lda_mllt_system):
+    from mtlhybrid.transform.io import read_matrix
+
+    d = lda_mllt_system
+    assert (d / "splice_opts").read_text().split() == ["--left-context=3", "--right-context=3"]
+    final, lda = read_matrix(d / "final.mat"), read_matrix(d / "0.mat")
+    assert final.shape == lda.shape == (40, 13 * 7)  # 13 MFCCs spliced +-3, projected to Kaldi's 40
+    assert not np.allclose(final, lda)  # MLLT was composed in
+    m = re.search(r"improvement for MLLT is ([0-9.e+-]+) per frame", (d / "log/mupdate.2.log").read_text())
+    assert m and float(m.group(1)) > 0
+
+
+def test_lda_mllt_system_decodes_and_aligns(lda_mllt_system):
+    d = lda_mllt_system
+    assert best_wer(d / "decode_test") < 40.0
+    ali = d.parent / "tri2b_ali"
+    assert (ali / "final.mat").read_bytes() == (d / "final.mat").read_bytes()  # align_si.sh used the LDA+MLLT features
+    assert (ali / "ali.1.gz").is_file() and (ali / "ali.2.gz").is_file()
+
+
+@pytest.fixture(scope="module")
+def sat_system(lda_mllt_system):
+    w = lda_mllt_system.parent.parent
+    run(f"steps/train_sat.sh --num-iters 4 --fmllr-iters '2' --realign-iters '3' --tree-thresh 50 "
+        f"120 400 {w}/data/train {w}/data/lang {w}/exp/tri2b_ali {w}/exp/tri3b")
+    run(f"utils/mkgraph.sh {w}/data/lang_test {w}/exp/tri3b {w}/exp/tri3b/graph")
+    run(f"steps/decode_fmllr.sh --nj 2 {w}/exp/tri3b/graph {w}/data/test {w}/exp/tri3b/decode_test")
+    return w / "exp/tri3b"
+
+
+def _fmllr_gains(logs):
+    return [float(m.group(1)) for log in logs
+            for m in re.finditer(r"overall fMLLR objf improvement is ([0-9.e+-]+) per frame", log.read_text())]
+
+
+def test_sat_system_has_per_speaker_transforms_that_raise_likelihood(sat_system):
+    from mtlhybrid.transform.io import read_transforms
+
+    d = sat_system
+    train_spk = {line.split()[0] for line in (d.parent.parent / "data/train/spk2utt").read_text().splitlines()}
+    trans = {}
+    for n in (1, 2):
+        trans.update(read_transforms(f"ark:{d}/trans.{n}"))
+    assert set(trans) == train_spk
+    assert all(m.shape == (40, 41) for m in trans.values())
+    gains = _fmllr_gains(sorted((d / "log").glob("fmllr.*.log")))
+    assert gains and all(g > 0 for g in gains)
+    assert (d / "final.alimdl").is_file() and (d / "final.mat").is_file()
+
+
+def test_fmllr_decode_adapts_test_speakers(sat_system):
+    from mtlhybrid.transform.io import read_transforms
+
+    d = sat_system / "decode_test"
+    test_spk = {line.split()[0] for line in (d.parent.parent.parent / "data/test/spk2utt").read_text().splitlines()}
+    trans = {}
+    for n in (1, 2):
+        trans.update(read_transforms(f"ark:{d}/trans.{n}"))
+    assert set(trans) == test_spk
+    # fMLLR raised the test data's likelihood for every speaker (pre_trans: from the SI pass).
+    per_spk = [float(m.group(1)) for log in sorted((d / "log").glob("fmllr.pre_trans.*.log"))
+               for m in re.finditer(r"speaker \S+: objf improvement ([0-9.e+-]+) per frame", log.read_text())]
+    assert len(per_spk) == len(test_spk) and all(g > 0 for g in per_spk)
+    assert best_wer(sat_system / "decode_test.si") < 40.0
+    assert best_wer(d) < 40.0
+
