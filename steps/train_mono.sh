@@ -90,7 +90,7 @@ fi
 
 # The first estimation mixes up a little (as Kaldi: at most 10 Gaussians per pdf), then
 # each iteration adds incgauss until max_iter_inc.
-numgauss=$(($(python3 -c "import sys; from mtlhybrid.hmm.model_file import load_model; tm, _ = load_model(sys.argv[1]); print(tm.num_pdfs)" $dir/0.mdl)))
+numgauss=$($py.gmm_info $dir/0.mdl | awk '/^number of pdfs / {print $NF}')  # one Gaussian per pdf so far
 incgauss=$(( (totgauss - numgauss) / max_iter_inc ))
 [ $incgauss -lt 0 ] && incgauss=0
 

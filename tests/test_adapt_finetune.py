@@ -11,7 +11,7 @@ from mtlhybrid.bin import nnet_adapt, nnet_forward, nnet_train
 from mtlhybrid.nnet.checkpoint import build_model_from_checkpoint, checkpoint_identities, load_checkpoint
 from mtlhybrid.nnet.evaluate import utterance_outputs
 from mtlhybrid.nnet.inputs import FeatureOptions, read_features
-from mtlhybrid.nnet.toydata import fsdd_fbank, write_toy_alignments
+from mtlhybrid.testing.toy_nnet_data import fsdd_fbank, write_toy_alignments
 from mtlhybrid.utils.io import write_table
 from mtlhybrid.utils.kaldi_io import write_matrices_ark_scp
 
@@ -83,7 +83,8 @@ def test_new_heads_frozen_layers_and_identity(setup, capsys):
     src = load_checkpoint(r / "exp/src/final.pt")
     out = _adapt(r, "frozen", freeze_layers=2)
     ids = checkpoint_identities(out)
-    assert ids["senone"].num_classes == 12 and out["model"]["heads.senone.out.net.weight"].shape[0] == 12
+    assert ids["senone"].num_classes == 12
+    assert out["model"]["heads.senone.out.net.weight"].shape[0] == 12
     assert ids["senone"].tree_hash != checkpoint_identities(src)["senone"].tree_hash
     assert ids["accent"].class_names == ["BEL-French", "DEU-German", "USA"]  # the source's classes, head reused
     plan = {d["task"]: d["action"] for d in json.loads((r / "exp/frozen/adapt.json").read_text())["plan"]["decisions"]}
@@ -101,7 +102,9 @@ def test_new_heads_frozen_layers_and_identity(setup, capsys):
     rc = nnet_forward.main([str(d / "final.pt"), str(r / "data/new"), f"ark,scp:{d}/s.ark,{d}/s.scp",
                             "--tree", str(r / "exp/src_ali/tree")])
     err = capsys.readouterr().err
-    assert rc == 1 and "frozen/final.pt has 12 classes" in err and "src_ali/tree" in err
+    assert rc == 1
+    assert "frozen/final.pt has 12 classes" in err
+    assert "src_ali/tree" in err
 
 
 def test_l2sp_and_kl_keep_the_network_near_its_source(setup):
@@ -139,15 +142,18 @@ def test_tool_drops_label_task_without_labels(setup, tmp_path, capsys, caplog):
                           "--lang", str(r / "lang_new"), "--set", "train.epochs=1", "--lr", "0.001", "--kl-weight", "1"])
     assert rc == 0
     ckpt = load_checkpoint(tmp_path / "exp/final.pt")
-    assert sorted(ckpt["identities"]) == ["mono", "senone"] and ckpt["config"]["train"]["lr"] == 0.001
+    assert sorted(ckpt["identities"]) == ["mono", "senone"]
+    assert ckpt["config"]["train"]["lr"] == 0.001
     plan = {d["task"]: d for d in json.loads((tmp_path / "exp/adapt.json").read_text())["plan"]["decisions"]}
-    assert plan["accent"]["action"] == "dropped" and "utt2accent" in plan["accent"]["reason"]
+    assert plan["accent"]["action"] == "dropped"
+    assert "utt2accent" in plan["accent"]["reason"]
     assert "no task has the same classes" in caplog.text  # KL asked for, nothing to apply it to
     capsys.readouterr()
     # freezing more layers than the trunk has is an error naming the count
     rc = nnet_adapt.main([str(r / "exp/src/final.pt"), str(tmp_path / "exp2"), "--data", str(r / "data/new"),
                           "--ali", str(r / "exp/new_ali"), "--freeze-layers", "7"])
-    assert rc == 1 and "the trunk has 3" in capsys.readouterr().err
+    assert rc == 1
+    assert "the trunk has 3" in capsys.readouterr().err
 
 
 def test_adapt_script(setup, repo_root, tmp_path):
@@ -162,7 +168,8 @@ def test_adapt_script(setup, repo_root, tmp_path):
     d = tmp_path / "mtl_adapt"
     p = subprocess.run([str(repo_root / "steps/nnet/adapt.sh"), "--num-utts-per-spk", "3", "--freeze-layers", "1",
                         "--l2-weight", "0.1", "--set", "train.epochs=1", str(r / "exp/src"), str(r / "data/new"),
-                        str(r / "lang_new"), str(r / "exp/new_ali"), str(d)], env=env, capture_output=True, text=True, timeout=120)
+                        str(r / "lang_new"), str(r / "exp/new_ali"), str(d)], cwd=repo_root, env=env, capture_output=True,
+                       text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     for f in ("final.pt", "final.mdl", "tree", "phones.txt", "ali_train_pdf.counts", "cmvn_opts", "adapt.json", "log/info.log"):
         assert (d / f).is_file(), f
@@ -173,5 +180,6 @@ def test_adapt_script(setup, repo_root, tmp_path):
     assert torch.equal(src["towers.shared.layers.0.conv.weight"], new["towers.shared.layers.0.conv.weight"])
     assert new["heads.senone.out.net.weight"].shape[0] == 12
     # usage on a wrong argument count
-    p = subprocess.run([str(repo_root / "steps/nnet/adapt.sh"), "a", "b"], env=env, capture_output=True, text=True)
-    assert p.returncode == 1 and "Usage:" in p.stderr
+    p = subprocess.run([str(repo_root / "steps/nnet/adapt.sh"), "a", "b"], cwd=repo_root, env=env, capture_output=True, text=True)
+    assert p.returncode == 1
+    assert "Usage:" in p.stderr

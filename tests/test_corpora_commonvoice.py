@@ -99,14 +99,16 @@ def test_data_prep_script_with_heldout_accent(tmp_path, speech, script_env):
     assert set(dirs["dev"].labels("accent").values()) == {"scotland"}
     # held-out accent: its utterances from train and test are in test_unseen only
     unseen = dirs["test_unseen"]
-    assert set(unseen.speakers) == {"b2e1", "a7f6"} and set(unseen.labels("accent").values()) == {"indian"}
+    assert set(unseen.speakers) == {"b2e1", "a7f6"}
+    assert set(unseen.labels("accent").values()) == {"indian"}
     for n in ("train", "dev", "test"):
         assert not set(dirs[n].speakers) & set(unseen.speakers)
         assert "indian" not in set(dirs[n].labels("accent").values())
     assert set(dirs["test"].speakers) == {"f6a5"}
     # mp3 audio is read back at 48 kHz
     samples, sr = read_audio(tr.wav_scp["a1f0-common_voice_en_1000"])
-    assert sr == 48000 and abs(len(samples) - len(speech[0])) < 2000
+    assert sr == 48000
+    assert abs(len(samples) - len(speech[0])) < 2000
     report = json.loads((data / "local" / "commonvoice_prep.json").read_text())
     assert report["train"]["unlabelled"] == {"accent": 2}
     assert report["train"]["dropped"]["clips missing"] == 1
@@ -134,7 +136,8 @@ def test_releases_with_variant_or_old_accent_column(tmp_path, speech):
     for name, header in (("v13", new), ("v5", old)):
         corpus = make_release(tmp_path / name, speech, header=header, missing_clip=False)
         rows = read_cv_tsv(corpus / "en" / "dev.tsv")
-        assert rows[0]["accents"] == "Scottish English" and rows[0]["variant"] == ""
+        assert rows[0]["accents"] == "Scottish English"
+        assert rows[0]["variant"] == ""
         reports = prepare_commonvoice_accents(corpus, tmp_path / f"data_{name}")
         assert reports["dev"].labels == {"accent": {"scotland": 2}}
     # our stand-in for lhotse's per-row parser builds the same objects
@@ -143,13 +146,15 @@ def test_releases_with_variant_or_old_accent_column(tmp_path, speech):
     row = read_cv_tsv(tmp_path / "v5" / "en" / "test.tsv")[0]
     rec_a, sup_a = _parse_utterance(tmp_path / "v5" / "en", "en", row)
     rec_b, sup_b = _parse_row_here(tmp_path / "v5" / "en", "en", row)
-    assert rec_a == rec_b and sup_a == sup_b
+    assert rec_a == rec_b
+    assert sup_a == sup_b
 
 
 def test_missing_clips_are_counted(tmp_path, speech):
     corpus = make_release(tmp_path / "cv", speech)
     recs, sups, missing = load_cv_part(corpus / "en", "train", "en")
-    assert missing == 1 and len(sups) == 8
+    assert missing == 1
+    assert len(sups) == 8
 
 
 def test_bad_input_errors(tmp_path, speech):
@@ -181,12 +186,14 @@ def test_accent_normalizer_and_map(tmp_path):
     m.write_text("# raw -> label\nSlight Irish accent\tireland\nUnsure\t-\n")
     amap = read_accent_map(m)
     norm = AccentNormalizer({**AccentNormalizer().aliases, **amap})
-    assert norm("slight irish ACCENT") == "ireland" and norm("Unsure") is None
+    assert norm("slight irish ACCENT") == "ireland"
+    assert norm("Unsure") is None
     assert AccentNormalizer.from_dict(norm.to_dict()).aliases == norm.aliases
     m.write_text("no tab here\n")
     with pytest.raises(DataError, match="map.tsv:1"):
         read_accent_map(m)
-    assert normalize_gender("male_masculine") == "m" and normalize_gender("other") is None
+    assert normalize_gender("male_masculine") == "m"
+    assert normalize_gender("other") is None
 
 
 def test_text_normalization():
@@ -200,7 +207,9 @@ def test_run_sh_stops_when_corpus_is_absent(tmp_path, script_env):
     missing = tmp_path / "no_cv"
     res = subprocess.run(["./run.sh", "--corpus-dir", str(missing)], cwd=RECIPE, env=script_env, capture_output=True, text=True)
     assert res.returncode != 0
-    assert f"{missing}/en/clips" in res.stderr and "commonvoice.mozilla.org" in res.stderr
+    assert f"{missing}/en/clips" in res.stderr
+    assert "commonvoice.mozilla.org" in res.stderr
     res = subprocess.run([str(RECIPE / "local" / "data_prep.sh"), str(missing)], cwd=RECIPE, env=script_env,
                          capture_output=True, text=True)
-    assert res.returncode == 1 and "Usage" in res.stderr
+    assert res.returncode == 1
+    assert "Usage" in res.stderr

@@ -121,7 +121,8 @@ def test_test_prompts_are_never_trained_on(tmp_path, speech):
     assert test.utt_ids == ["aba-arctic_b0401"]
     assert reports["train"].dropped == {"test prompts": 4}
     assert reports["test"].dropped == {"training prompts": 1}
-    assert set(dev.speakers) == {"ska"} and "native" not in reports["train"].labels["accent"]
+    assert set(dev.speakers) == {"ska"}
+    assert "native" not in reports["train"].labels["accent"]
 
 
 def test_speaker_table_from_readme_or_lhotse(tmp_path):
@@ -154,10 +155,12 @@ def test_run_sh_stops_when_a_corpus_is_absent(tmp_path, speech, script_env):
     missing = tmp_path / "no_l2"
     res = subprocess.run(["./run.sh", "--corpus-dir", str(missing)], cwd=RECIPE, env=script_env, capture_output=True, text=True)
     assert res.returncode != 0
-    assert f"{missing}/<SPEAKER>/wav" in res.stderr and "psi.engr.tamu.edu" in res.stderr
+    assert f"{missing}/<SPEAKER>/wav" in res.stderr
+    assert "psi.engr.tamu.edu" in res.stderr
     l2 = make_l2arctic(tmp_path / "l2arctic", speech)
     res = subprocess.run(["./run.sh", "--corpus-dir", str(l2), "--cmu-arctic-dir", str(tmp_path / "no_cmu")], cwd=RECIPE,
                          env=script_env, capture_output=True, text=True)
     assert res.returncode != 0
-    assert f"{tmp_path / 'no_cmu'}/cmu_us_bdl_arctic/wav" in res.stderr and "festvox.org/cmu_arctic" in res.stderr
+    assert f"{tmp_path / 'no_cmu'}/cmu_us_bdl_arctic/wav" in res.stderr
+    assert "festvox.org/cmu_arctic" in res.stderr
     assert not (RECIPE / "data").exists()

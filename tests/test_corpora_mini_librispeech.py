@@ -79,10 +79,12 @@ def test_data_prep_script_writes_valid_dirs(tmp_path, speech, script_env):
     assert tr.labels("gender") == {"19-198-0000": "f", "19-198-0001": "f", "198-129977-0000": "m", "198-129977-0001": "m"}
     # audio: the wav.scp entry is the flac file itself, read back at its length
     samples, sr = read_audio(tr.wav_scp["19-198-0001"])
-    assert sr == 16000 and len(samples) == len(speech[0]) - 800
+    assert sr == 16000
+    assert len(samples) == len(speech[0]) - 800
     assert abs(tr.utt2dur["19-198-0001"] - len(samples) / sr) < 1e-3
     dev = DataDir.load(data / "dev_clean_2")
-    assert dev.speakers == ["84"] and set(dev.labels("gender").values()) == {"f"}
+    assert dev.speakers == ["84"]
+    assert set(dev.labels("gender").values()) == {"f"}
     # the transcript line without audio is counted, not silently lost
     report = json.loads((data / "local" / "mini_librispeech_prep.json").read_text())
     assert report["train_clean_5"]["dropped"] == {"transcript lines without audio": 1}
@@ -120,15 +122,19 @@ def test_run_sh_stops_when_corpus_is_absent(tmp_path, script_env):
     res = subprocess.run(["./run.sh", "--corpus-dir", str(missing)], cwd=RECIPE, env=script_env,
                          capture_output=True, text=True)
     assert res.returncode != 0
-    assert str(missing) in res.stderr and "openslr.org/31" in res.stderr
+    assert str(missing) in res.stderr
+    assert "openslr.org/31" in res.stderr
     assert not (RECIPE / "data").exists()
 
 
 def test_data_prep_usage(script_env):
     script = str(RECIPE / "local" / "data_prep.sh")
     res = subprocess.run([script, "only-one-arg"], cwd=RECIPE, env=script_env, capture_output=True, text=True)
-    assert res.returncode == 1 and "Usage" in res.stderr
+    assert res.returncode == 1
+    assert "Usage" in res.stderr
     res = subprocess.run([script, "--help"], cwd=RECIPE, env=script_env, capture_output=True, text=True)
-    assert res.returncode == 0 and "train-clean-5" in res.stdout
+    assert res.returncode == 0
+    assert "train-clean-5" in res.stdout
     res = subprocess.run([script, "/no/such/LibriSpeech", "data"], cwd=RECIPE, env=script_env, capture_output=True, text=True)
-    assert res.returncode == 1 and "no such directory /no/such/LibriSpeech/train-clean-5" in res.stderr
+    assert res.returncode == 1
+    assert "no such directory /no/such/LibriSpeech/train-clean-5" in res.stderr

@@ -31,19 +31,27 @@ def seg_dir(tmp_path, fsdd_dir) -> Path:
 
 def test_views_and_labels(seg_dir):
     dd = DataDir.load(seg_dir)
-    assert dd.utt_ids == ["a_1", "a_2", "b_1", "b_2"] and dd.speakers == ["a", "b"]
+    assert dd.utt_ids == ["a_1", "a_2", "b_1", "b_2"]
+    assert dd.speakers == ["a", "b"]
     assert dd.spk2utt == {"a": ["a_1", "a_2"], "b": ["b_1", "b_2"]}
-    assert dd.segments["a_2"].recording_id == "r1" and dd.segments["a_2"].duration == pytest.approx(0.25)
+    assert dd.segments["a_2"].recording_id == "r1"
+    assert dd.segments["a_2"].duration == pytest.approx(0.25)
     assert dd.wav_scp["r2"].endswith("-t wav - |")
     assert dd.label_names() == ["accent", "emotion"]
     assert dd.labels("accent") == {"a_1": "USA", "b_2": "DEU-German"}
-    assert dd.frame_shift == 0.01 and dd.feats_scp is None and dd.utt2dur is None
+    assert dd.frame_shift == 0.01
+    assert dd.feats_scp is None
+    assert dd.utt2dur is None
     with pytest.raises(DataError, match="utt2gender"):
         dd.labels("gender")
-    assert file_index("wav.scp", True) == "reco" and file_index("wav.scp", False) == "utt"
-    assert file_index("spk2gender", False) == "spk" and file_index("utt2accent", False) == "utt"
+    assert file_index("wav.scp", True) == "reco"
+    assert file_index("wav.scp", False) == "utt"
+    assert file_index("spk2gender", False) == "spk"
+    assert file_index("utt2accent", False) == "utt"
     assert file_index("frame_shift", False) is None
-    assert format_seconds(0) == "0.00" and format_seconds(1.2345) == "1.234" and format_seconds(0.3) == "0.30"
+    assert format_seconds(0) == "0.00"
+    assert format_seconds(1.2345) == "1.234"
+    assert format_seconds(0.3) == "0.30"
     assert format_duration(0.532625) == "0.532625"
     with pytest.raises(DataError, match="no such data directory"):
         DataDir.load(seg_dir / "nope")
@@ -54,12 +62,16 @@ def test_subset_follows_each_files_index(seg_dir, tmp_path):
     assert out.utt_ids == ["a_2", "b_2"]
     assert out.table("wav.scp").keys() == {"r1", "r3"}  # recordings still referred to
     assert out.table("reco2dur") == {"r1": "0.5", "r3": "0.3"}
-    assert out.table("utt2accent") == {"b_2": "DEU-German"} and out.labels("emotion") == {"a_2": "happy"}
+    assert out.table("utt2accent") == {"b_2": "DEU-German"}
+    assert out.labels("emotion") == {"a_2": "happy"}
     out2 = DataDir.load(seg_dir).subset(["a_1"])
-    assert out2.table("spk2gender") == {"a": "f"} and out2.table("cmvn.scp") == {"a": "cmvn.ark:5"}
+    assert out2.table("spk2gender") == {"a": "f"}
+    assert out2.table("cmvn.scp") == {"a": "cmvn.ark:5"}
     again = DataDir.from_dict(out2.to_dict())
-    assert again.to_dict() == out2.to_dict() and again.utt_ids == ["a_1"]
-    assert "utt2emotion" in out2.table_names() and out2.labels("emotion") == {}
+    assert again.to_dict() == out2.to_dict()
+    assert again.utt_ids == ["a_1"]
+    assert "utt2emotion" in out2.table_names()
+    assert out2.labels("emotion") == {}
 
 
 def test_save_is_complete_and_drops_stale_tables(seg_dir, tmp_path):
@@ -69,7 +81,8 @@ def test_save_is_complete_and_drops_stale_tables(seg_dir, tmp_path):
     (dest / "notes.md").write_text("kept\n")  # not a data-dir table: left alone
     dd = DataDir.load(seg_dir).subset(["b_1", "b_2"])
     dd.save(dest)
-    assert not (dest / "feats.scp").exists() and (dest / "notes.md").exists()
+    assert not (dest / "feats.scp").exists()
+    assert (dest / "notes.md").exists()
     assert (dest / "spk2utt").read_text() == "b b_1 b_2\n"
     assert (dest / "frame_shift").read_text() == "0.01\n"
     assert not [p for p in dest.iterdir() if p.name.endswith(".tmp")]

@@ -60,9 +60,11 @@ def test_fix_repairs_and_counts(broken_dir):
     assert rep.removed["spk2gender: speaker no longer used"] == 1
     assert rep.removed_examples["empty transcript"] == ["jackson_2_0"]
     assert rep.removed_examples["no audio (not in wav.scp)"] == ["theo_5_0"]
-    assert "wav.scp" in rep.resorted and rep.spk2utt_regenerated
+    assert "wav.scp" in rep.resorted
+    assert rep.spk2utt_regenerated
     rep2 = validate_data_dir(broken_dir, no_feats=True)
-    assert rep2.num_utts == 4 and rep2.labels == {"accent": 3}
+    assert rep2.num_utts == 4
+    assert rep2.labels == {"accent": 3}
     assert (broken_dir / "spk2utt").read_text() == "jackson jackson_0_0 jackson_1_0\ntheo theo_3_0 theo_4_0\n"
     assert (broken_dir / "text").read_text().startswith("jackson_0_0 ZERO\n")
     assert (broken_dir / "spk2gender").read_text() == "jackson m\ntheo m\n"
@@ -71,7 +73,9 @@ def test_fix_repairs_and_counts(broken_dir):
         assert (broken_dir / ".backup" / name).read_bytes() == data
     # a second run finds nothing to do
     rep3 = fix_data_dir(broken_dir)
-    assert rep3.removed == {} and rep3.utts_after == 4 and not rep3.resorted
+    assert rep3.removed == {}
+    assert rep3.utts_after == 4
+    assert not rep3.resorted
 
 
 def test_fix_segments(broken_dir, fsdd_dir):

@@ -17,7 +17,8 @@ def test_speaker_split(tmp_path, fsdd_dir):
     dirs = prepare_fsdd(fsdd_dir, tmp_path / "d", split="speaker", test_speakers=("theo",), dev_speakers=("nicolas",),
                         max_takes=3)
     assert sorted(dirs) == ["dev", "test", "train"]
-    assert dirs["test"].speakers == ["theo"] and dirs["dev"].speakers == ["nicolas"]
+    assert dirs["test"].speakers == ["theo"]
+    assert dirs["dev"].speakers == ["nicolas"]
     assert dirs["train"].speakers == ["jackson", "lucas", "yweweler"]
     for name in dirs:
         rep = validate_data_dir(tmp_path / "d" / name, no_feats=True)
@@ -32,7 +33,8 @@ def test_speaker_split(tmp_path, fsdd_dir):
 
 def test_take_split_full_corpus(tmp_path, fsdd_dir):
     dirs = prepare_fsdd(fsdd_dir, tmp_path / "d", split="take", with_utt2dur=False)
-    assert len(dirs["test"].utt_ids) == 250 and len(dirs["train"].utt_ids) == 2250
+    assert len(dirs["test"].utt_ids) == 250
+    assert len(dirs["train"].utt_ids) == 2250
     assert set(dirs["test"].text.values()) == {"ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"}
     assert all(int(u.rsplit("_", 1)[1]) < 5 for u in dirs["test"].utt_ids)
     assert sorted(set(dirs["train"].labels("accent").values())) == ["BEL-French", "DEU-German", "USA"]
@@ -57,8 +59,11 @@ def test_bad_layouts(tmp_path, fsdd_dir, caplog):
         prepare_fsdd(c, tmp_path / "out", split="take", test_takes=1)
     (c / "recordings" / "2_anna_0.wav").unlink()
     dirs = prepare_fsdd(c, tmp_path / "out", split="take", test_takes=1)
-    assert dirs["test"].utt_ids == ["jackson_0_0", "jackson_1_0"] and dirs["train"].utt_ids == ["jackson_0_1"]
-    assert "skipped 2 files" in caplog.text and "README.txt" in caplog.text and "x_jackson_0.wav" in caplog.text
+    assert dirs["test"].utt_ids == ["jackson_0_0", "jackson_1_0"]
+    assert dirs["train"].utt_ids == ["jackson_0_1"]
+    assert "skipped 2 files" in caplog.text
+    assert "README.txt" in caplog.text
+    assert "x_jackson_0.wav" in caplog.text
     with pytest.raises(DataError, match="test speakers theo have no recordings"):
         prepare_fsdd(c, tmp_path / "out", split="speaker", test_speakers=("theo",))
     (c / "speakers.tsv").write_text("speaker\tgender\taccent\njackson\tunknown\tUSA\n")
@@ -75,4 +80,5 @@ def test_prep_script(tmp_path, fsdd_dir, script_env, repo_root):
     assert len((tmp_path / "data" / "test" / "utt2spk").read_text().splitlines()) == 20
     r = subprocess.run([str(repo_root / "local/fsdd_data_prep.sh"), str(tmp_path / "nowhere"), str(tmp_path / "x")],
                        env=script_env, capture_output=True, text=True)
-    assert r.returncode == 1 and "no such directory" in r.stderr
+    assert r.returncode == 1
+    assert "no such directory" in r.stderr

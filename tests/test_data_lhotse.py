@@ -31,11 +31,13 @@ def assert_same_files(a: Path, b: Path, skip=()):
 
 def test_supervisions_carry_labels(small):
     rec, sup = datadir_to_lhotse(small)
-    assert len(rec) == 40 and len(sup) == 40
+    assert len(rec) == 40
+    assert len(sup) == 40
     s = sup["lucas_3_1"]
     assert (s.text, s.speaker, s.gender, s.custom) == ("THREE", "lucas", "m", {"accent": "DEU-German"})
     r = rec["lucas_3_1"]
-    assert r.sampling_rate == 8000 and r.sources[0].type == "file"
+    assert r.sampling_rate == 8000
+    assert r.sources[0].type == "file"
     assert abs(s.duration - DataDir.load(small).utt2dur["lucas_3_1"]) < 1e-5
     audio = r.load_audio()  # lhotse reads the FSDD file itself
     assert audio.shape == (1, r.num_samples)
@@ -91,7 +93,8 @@ def test_scripts_write_and_read_manifests(small, tmp_path, script_env, repo_root
     assert_same_files(sub, tmp_path / "b2")
     r = subprocess.run([str(repo_root / "utils/data/lhotse_to_kaldi.sh"), str(m / "cuts.jsonl.gz")], env=script_env,
                        capture_output=True, text=True)
-    assert r.returncode == 1 and "Usage" in r.stderr
+    assert r.returncode == 1
+    assert "Usage" in r.stderr
 
 
 def test_bad_inputs(small, tmp_path):

@@ -38,14 +38,16 @@ def test_subset_modes_carry_labels(fsdd_small, tmp_path):
     assert out.utt_ids == utts[:7]
     assert subset_data_dir(src, tmp_path / "last", last=5).utt_ids == utts[-5:]
     even = subset_data_dir(src, tmp_path / "even", num=6).utt_ids
-    assert len(even) == 6 and {u.split("_")[0] for u in even} == {"jackson", "nicolas", "yweweler"}
+    assert len(even) == 6
+    assert {u.split("_")[0] for u in even} == {"jackson", "nicolas", "yweweler"}
     dur = dd.utt2dur
     short = subset_data_dir(src, tmp_path / "short", shortest=4).utt_ids
     assert sorted(dur[u] for u in short) == sorted(dur.values())[:4]
     per = subset_data_dir(src, tmp_path / "per", per_spk=2).utt_ids
     assert len(per) == 6
     spk = subset_data_dir(src, tmp_path / "spk", spk_list=["nicolas"])
-    assert spk.speakers == ["nicolas"] and len(spk.utt_ids) == 20
+    assert spk.speakers == ["nicolas"]
+    assert len(spk.utt_ids) == 20
     assert lines(tmp_path / "spk" / "spk2gender") == ["nicolas m"]
     assert set(lines(tmp_path / "spk" / "utt2accent")) == {f"{u} BEL-French" for u in spk.utt_ids}
     ul = subset_data_dir(src, tmp_path / "ul", utt_list=["jackson_3_1", "yweweler_9_0", "unknown_1_1"])
@@ -61,7 +63,9 @@ def test_subset_modes_carry_labels(fsdd_small, tmp_path):
 def test_partition_contiguous_balances():
     assert partition_contiguous([5, 5, 5, 5], 2) == [[0, 1], [2, 3]]
     g = partition_contiguous([10, 1, 1, 1, 1, 10], 3)
-    assert [i for grp in g for i in grp] == list(range(6)) and len(g) == 3 and all(g)
+    assert [i for grp in g for i in grp] == list(range(6))
+    assert len(g) == 3
+    assert all(g)
     assert max(sum([10, 1, 1, 1, 1, 10][i] for i in grp) for grp in g) == 10
     assert partition_contiguous([100, 1, 1], 3) == [[0], [1], [2]]
 
@@ -145,10 +149,12 @@ def test_scripts(fsdd_small, tmp_path, script_env, repo_root):
     run(u / "split_data.sh", tmp_path / "comb", 4)
     assert sorted(p.name for p in (tmp_path / "comb" / "split4").iterdir()) == ["1", "2", "3", "4"]
     r = subprocess.run([str(u / "split_data.sh"), str(tmp_path / "comb")], env=script_env, capture_output=True, text=True)
-    assert r.returncode == 1 and "Usage" in r.stderr
+    assert r.returncode == 1
+    assert "Usage" in r.stderr
     r = subprocess.run([str(u / "subset_data_dir.sh"), "--first", str(tmp_path / "nowhere"), "3", str(tmp_path / "x")],
                        env=script_env, capture_output=True, text=True)
-    assert r.returncode == 1 and "no such file" in r.stderr
+    assert r.returncode == 1
+    assert "no such file" in r.stderr
 
 
 
@@ -169,6 +175,7 @@ def test_split_keeps_a_split_written_meanwhile_by_another_job(fsdd_small, monkey
 
     monkeypatch.setattr(os, "replace", replace_after_the_other_job)
     jobs = split_data(data, 2)
-    assert raced and [j.name for j in jobs] == ["1", "2"]
+    assert raced
+    assert [j.name for j in jobs] == ["1", "2"]
     assert sorted(len(lines(j / "utt2spk")) for j in jobs) == [20, 20]
     assert not [p.name for p in data.iterdir() if p.name.startswith(".split2")]  # no temp dirs left

@@ -20,7 +20,8 @@ def run(script_env, repo_root, name, *args, stdin="", ok=True):
 
 
 def test_field_range():
-    assert 3 in FieldRange.parse("2-") and 1 not in FieldRange.parse("2-")
+    assert 3 in FieldRange.parse("2-")
+    assert 1 not in FieldRange.parse("2-")
     assert [n for n in range(1, 6) if n in FieldRange.parse("2-3")] == [2, 3]
     assert [n for n in range(1, 6) if n in FieldRange.parse("4")] == [4]
     assert [n for n in range(1, 6) if n in FieldRange.parse("-2")] == [1, 2]
@@ -47,14 +48,17 @@ def test_sym2int_int2sym(tmp_path, script_env, repo_root):
     assert r.stdout == "u1 2 3\nu2 3 1 2\n"
     assert "replaced 1" in r.stderr
     r = run(script_env, repo_root, "sym2int.pl", "-f", "2-", words, stdin=text, ok=False)
-    assert r.returncode == 1 and "THREE" in r.stderr and ":2" in r.stderr
+    assert r.returncode == 1
+    assert "THREE" in r.stderr
+    assert ":2" in r.stderr
     back = run(script_env, repo_root, "int2sym.pl", "-f", "2-", words, stdin="u1 2 3\nu2 3 1 2\n").stdout
     assert back == "u1 ONE TWO\nu2 TWO <UNK> ONE\n"
     m = tmp_path / "map"
     m.write_text("ONE w ah n\nTWO t uw\n")
     assert run(script_env, repo_root, "apply_map.pl", "-f", "2-", m, stdin="u1 ONE TWO\n").stdout == "u1 w ah n t uw\n"
     r = run(script_env, repo_root, "apply_map.pl", m, stdin="u1 ONE\n", ok=False)
-    assert r.returncode == 1 and "u1" in r.stderr
+    assert r.returncode == 1
+    assert "u1" in r.stderr
     assert run(script_env, repo_root, "apply_map.pl", "--permissive", m, stdin="u1 ONE\n").stdout == "u1 w ah n\n"
 
 

@@ -75,6 +75,21 @@ def test_empty_transcript(good_dir):
     expect_error(good_dir, "text:2", "jackson_1_0", "empty transcript")
 
 
+def test_windows_line_ends_are_an_error_naming_the_line(good_dir):
+    # A CRLF text would otherwise pass: the line reader drops the CR before the newline.
+    text = good_dir / "text"
+    lines = text.read_bytes().split(b"\n")
+    lines[2] += b"\r"
+    text.write_bytes(b"\n".join(lines))
+    e = expect_error(good_dir, "text:3", "carriage return")
+    assert e.line == 3
+
+
+def test_carriage_return_inside_a_line_is_an_error(good_dir):
+    write(good_dir, "utt2accent", "jackson_0_0 USA\njackson_1_0 U\rSA\ntheo_2_0 USA\ntheo_3_0 USA\n")
+    expect_error(good_dir, "utt2accent:2", "carriage return")
+
+
 def test_duplicated_id(good_dir):
     write(good_dir, "text", "jackson_0_0 ZERO\njackson_0_0 ONE\ntheo_2_0 TWO\ntheo_3_0 THREE\n")
     expect_error(good_dir, "text:2", "duplicated id jackson_0_0")
@@ -135,7 +150,8 @@ def test_label_file_checks(good_dir):
     # a partly labelled directory is valid (multi-task data), with a warning
     write(good_dir, "utt2accent", "jackson_0_0 USA\ntheo_2_0 USA\n")
     rep = validate_data_dir(good_dir, no_feats=True)
-    assert rep.labels == {"accent": 2} and any("utt2accent" in w for w in rep.warnings)
+    assert rep.labels == {"accent": 2}
+    assert any("utt2accent" in w for w in rep.warnings)
 
 
 def test_spk2gender_and_missing_final_newline(good_dir):
@@ -152,7 +168,8 @@ def test_cli_script_reports_error(good_dir, script_env, repo_root):
     assert r.returncode == 1
     assert "text:2: utterance jackson_1_0: empty transcript" in r.stderr
     r = subprocess.run([str(repo_root / "utils/validate_data_dir.sh")], env=script_env, capture_output=True, text=True)
-    assert r.returncode == 1 and "Usage" in r.stderr
+    assert r.returncode == 1
+    assert "Usage" in r.stderr
 
 
 def test_kaldi_validator_accepts_our_dir(tmp_path, fsdd_dir, kaldi_utils):

@@ -14,7 +14,7 @@ from mtlhybrid.align.aligner import equal_align
 from mtlhybrid.decode.decoder import DecodeOptions, Decoder, DecodingGraph, decode_utterance
 from mtlhybrid.decode.scoring import write_scoring_texts
 from mtlhybrid.graph.hclg import make_hclg
-from mtlhybrid.graph.toy import make_toy_system
+from mtlhybrid.testing.toy_graph import make_toy_system
 from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
 from mtlhybrid.graph.transitions import TransitionTables
 
@@ -47,7 +47,8 @@ def test_best_path_returns_reference_words(system, words):
     for lattice in (True, False):
         r = decode_utterance(graph, sc, beam=15.0, lattice_beam=6.0, acoustic_scale=0.1, lattice=lattice)
         assert [s.lang.word_symbols[w] for w in r.words] == words
-        assert r.reached_final and len(r.alignment) == 110
+        assert r.reached_final
+        assert len(r.alignment) == 110
         tb = graph.tables
         assert np.mean(tb.tid2pdf[r.alignment] == tb.tid2pdf[ali]) > 0.9
         assert (r.lattice is not None) == lattice

@@ -32,14 +32,17 @@ def test_flac_via_soundfile(tmp_path, fsdd_dir):
 def test_missing_file_names_utterance(tmp_path):
     with pytest.raises(DataError) as e:
         read_audio(str(tmp_path / "nope.wav"), utt="spk1_utt3")
-    assert "utterance spk1_utt3" in str(e.value) and "nope.wav" in str(e.value)
+    assert "utterance spk1_utt3" in str(e.value)
+    assert "nope.wav" in str(e.value)
 
 
 def test_failing_pipe_names_command_and_stderr():
     with pytest.raises(DataError) as e:
         read_audio("sox /no/such/file.wav -t wav - |", utt="u7")
     msg = str(e.value)
-    assert "utterance u7" in msg and "sox /no/such/file.wav" in msg and "exit" in msg
+    assert "utterance u7" in msg
+    assert "sox /no/such/file.wav" in msg
+    assert "exit" in msg
     with pytest.raises(DataError, match="wrote no audio"):
         read_audio("true |", utt="u8")
 
@@ -60,7 +63,8 @@ def test_zero_length_and_garbage(tmp_path):
 def test_read_segment_bounds():
     rec = np.arange(16000, dtype=np.float32)
     seg = read_segment(rec, 16000, 0.25, 0.5)
-    assert seg.shape == (4000,) and seg[0] == 4000
+    assert seg.shape == (4000,)
+    assert seg[0] == 4000
     assert read_segment(rec, 16000, 0.5, -1).shape == (8000,)
     assert read_segment(rec, 16000, 0.9, 1.05).shape == (1600,)  # small overrun is truncated
     with pytest.raises(DataError, match="utterance s: segment ends"):

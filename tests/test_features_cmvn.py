@@ -17,7 +17,8 @@ def test_stats_layout_and_apply():
     a = np.array([[1.0, 2.0], [3.0, 6.0]], dtype=np.float32)
     b = np.array([[5.0, 10.0]], dtype=np.float32)
     st = compute_cmvn_stats([a, b])
-    assert st.dtype == np.float64 and st.shape == (2, 3)
+    assert st.dtype == np.float64
+    assert st.shape == (2, 3)
     np.testing.assert_array_equal(st, [[9.0, 18.0, 3.0], [35.0, 140.0, 0.0]])
     # means 3 and 6; variances 35/3 - 9 = 8/3 and 140/3 - 36 = 32/3
     m = apply_cmvn(a, st)
@@ -49,7 +50,8 @@ def test_deltas_hand_computed():
     # t=4: (-2*4 - 1*9 + 1*16 + 2*16) / 10 = 3.1
     np.testing.assert_allclose(d[:, 1], [0.9, 2.2, 4.0, 4.2, 3.1], rtol=1e-6)
     s = delta_scales(2, 2)
-    assert s[2].shape == (9,) and s[2][4] == pytest.approx(-10.0 / 100.0)
+    assert s[2].shape == (9,)
+    assert s[2][4] == pytest.approx(-10.0 / 100.0)
     dd = add_deltas(x, order=2)
     assert dd.shape == (5, 3)
     np.testing.assert_allclose(dd[:, :2], d, rtol=1e-6)
@@ -78,10 +80,13 @@ def test_feature_reader(tmp_path):
     stats = {s: compute_cmvn_stats([feats[u] for u in feats if u.startswith(s)]) for s in ("s1", "s2")}
     write_stats_ark_scp(d / "cmvn.ark", d / "cmvn.scp", sorted(stats.items()))
     r = FeatureReader(d, apply_cmvn=True, norm_vars=False, delta_order=2, splice=(1, 1))
-    assert len(r) == 4 and "s2_u1" in r and list(r) == sorted(feats)
+    assert len(r) == 4
+    assert "s2_u1" in r
+    assert list(r) == sorted(feats)
     assert r.dim == 3 * 3 * 3
     out = r["s2_u1"]
-    assert out.dtype == np.float32 and out.shape == (11, 27)
+    assert out.dtype == np.float32
+    assert out.shape == (11, 27)
     expected = splice_frames(add_deltas(apply_cmvn(feats["s2_u1"], stats["s2"]), 2), 1, 1)
     np.testing.assert_allclose(out, expected, atol=1e-6)
     # speaker means are removed over all of the speaker's frames

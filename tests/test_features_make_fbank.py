@@ -58,7 +58,8 @@ def test_make_fbank_nj2_and_cmvn(tmp_path, fsdd_dir, repo_root, script_env):
     }
     for n in (1, 2):
         log = (d / "log" / f"make_fbank_train.{n}.log").read_text()
-        assert log.startswith("# python3 -m mtlhybrid.bin.compute_fbank_feats") and "# Ended (code 0)" in log
+        assert log.startswith("# python3 -m mtlhybrid.bin.compute_fbank_feats")
+        assert "# Ended (code 0)" in log
     assert (d / "frame_shift").read_text() == "0.01\n"
     assert (d / "conf" / "fbank.conf").is_file()
     cfg = load_feature_config("fbank", tmp_path / "conf/fbank.conf")
@@ -95,7 +96,9 @@ def test_make_fbank_nj2_and_cmvn(tmp_path, fsdd_dir, repo_root, script_env):
     stats = np.array(cmvn_reader["theo"], copy=True)  # copy: the reader owns the buffer
     np.testing.assert_array_equal(stats, kaldiio.load_mat(cmvn["theo"]))
     theo = np.vstack([np.asarray(ours[u]) for u in utts if u.startswith("theo")]).astype(np.float64)
-    assert stats.shape == (2, 24) and stats[0, 23] == theo.shape[0] and stats[1, 23] == 0
+    assert stats.shape == (2, 24)
+    assert stats[0, 23] == theo.shape[0]
+    assert stats[1, 23] == 0
     np.testing.assert_allclose(stats[0, :23], theo.sum(axis=0), rtol=1e-5)
     np.testing.assert_allclose(stats[1, :23], (theo**2).sum(axis=0), rtol=1e-5)
 
@@ -107,7 +110,9 @@ def test_make_fbank_nj2_and_cmvn(tmp_path, fsdd_dir, repo_root, script_env):
     r = run([str(repo_root / "steps/compute_cmvn_stats.sh"), "--fake", "data/train", "exp/cmvn", "fakecmvn"], tmp_path, script_env)
     assert r.returncode == 0, r.stdout + r.stderr
     fake = kaldiio.load_mat(dict(ln.split() for ln in (d / "cmvn.scp").read_text().splitlines())["jackson"])
-    assert fake[0, -1] == 1 and np.all(fake[1, :-1] == 1) and np.all(fake[0, :-1] == 0)
+    assert fake[0, -1] == 1
+    assert np.all(fake[1, :-1] == 1)
+    assert np.all(fake[0, :-1] == 0)
 
 
 def test_make_mfcc_segments_and_pipes(tmp_path, fsdd_dir, repo_root, script_env, sox):
@@ -142,7 +147,8 @@ def test_make_mfcc_segments_and_pipes(tmp_path, fsdd_dir, repo_root, script_env,
     r = run([str(repo_root / "utils/data/get_utt2dur.sh"), "data/seg"], tmp_path, script_env)
     assert r.returncode == 0, r.stdout + r.stderr
     durs2 = dict(ln.split() for ln in (d / "utt2dur").read_text().splitlines())
-    assert float(durs2["jackson_b1"]) == pytest.approx(0.3) and float(durs2["theo_a2"]) == pytest.approx(len(x) / rate - 0.20, abs=1e-3)
+    assert float(durs2["jackson_b1"]) == pytest.approx(0.3)
+    assert float(durs2["theo_a2"]) == pytest.approx(len(x) / rate - 0.20, abs=1e-3)
 
 
 def test_failures_are_named_and_counted(tmp_path, fsdd_dir, repo_root, script_env):
@@ -171,7 +177,8 @@ def test_failing_pipe_fails_the_step(tmp_path, fsdd_dir, repo_root, script_env):
     assert r.returncode == 1
     assert "Less than 95%" in r.stderr
     log = (d / "log" / "make_fbank_train.1.log").read_text()
-    assert "utterance theo_9_pipe: command failed" in log and "sox /no/such/input.wav" in log
+    assert "utterance theo_9_pipe: command failed" in log
+    assert "sox /no/such/input.wav" in log
 
 
 def test_bad_config_and_usage(tmp_path, fsdd_dir, repo_root, script_env):
@@ -184,10 +191,14 @@ def test_bad_config_and_usage(tmp_path, fsdd_dir, repo_root, script_env):
     log = (d / "log" / "make_fbank_train.1.log").read_text()
     assert "conf/fbank.conf:2: unknown option --num-mel-binz" in log
     r = run([str(repo_root / "steps/make_fbank.sh")], tmp_path, script_env)
-    assert r.returncode == 1 and "Usage:" in r.stderr
+    assert r.returncode == 1
+    assert "Usage:" in r.stderr
     r = run([str(repo_root / "steps/make_fbank.sh"), "--help"], tmp_path, script_env)
-    assert r.returncode == 0 and "--fbank-config" in r.stdout
+    assert r.returncode == 0
+    assert "--fbank-config" in r.stdout
     r = run([str(repo_root / "steps/make_fbank.sh"), "--fbank-config", "conf/none.conf", "data/train"], tmp_path, script_env)
-    assert r.returncode == 1 and "no such file conf/none.conf" in r.stderr
+    assert r.returncode == 1
+    assert "no such file conf/none.conf" in r.stderr
     r = run([str(repo_root / "steps/compute_cmvn_stats.sh"), "data/train"], tmp_path, script_env)
-    assert r.returncode == 1 and "no such file data/train/feats.scp" in r.stderr
+    assert r.returncode == 1
+    assert "no such file data/train/feats.scp" in r.stderr

@@ -58,7 +58,8 @@ def test_read_audio_scaling_matches_kaldi_reader(fsdd_dir):
     x, rate = read_audio(str(path))
     ref, ref_rate = _kaldi_wave(path)
     assert rate == ref_rate == 8000
-    assert x.dtype == np.float32 and np.abs(x).max() <= 1.0
+    assert x.dtype == np.float32
+    assert np.abs(x).max() <= 1.0
     np.testing.assert_array_equal(x * 32768.0, ref)
 
 
@@ -79,12 +80,14 @@ def test_espeak_16k_matches_knf_with_config_file(tmp_path, speech16k, kind):
     conf = tmp_path / f"{kind}.conf"
     conf.write_text("# 16 kHz speech\n--sample-frequency=16000\n--dither=0   # reproducible\n--snip-edges=false\n--high-freq=-400\n")
     cfg = load_feature_config(kind, conf)
-    assert cfg.snip_edges is False and cfg.high_freq == -400.0
+    assert cfg.snip_edges is False
+    assert cfg.high_freq == -400.0
     x, rate = read_audio(str(speech16k))
     ours = compute_features(x, rate, cfg)
     ref_x, _ = _kaldi_wave(speech16k)
     ref = _knf(ref_x, 16000, kind, snip_edges=False, high_freq=-400.0)
-    assert ours.shape == ref.shape and ours.shape[0] > 50
+    assert ours.shape == ref.shape
+    assert ours.shape[0] > 50
     np.testing.assert_allclose(ours, ref, atol=1e-4, rtol=0)
 
 
@@ -103,7 +106,8 @@ def test_resampling_8k_to_16k(fsdd_dir):
     np.testing.assert_allclose(ours, ref, atol=1e-4, rtol=0)
     # read_audio's target_rate gives the same resampled waveform
     y, r2 = read_audio(str(path), target_rate=16000)
-    assert r2 == 16000 and len(y) == 2 * len(x)
+    assert r2 == 16000
+    assert len(y) == 2 * len(x)
 
 
 def test_unknown_option_names_config_line(tmp_path):
@@ -111,7 +115,8 @@ def test_unknown_option_names_config_line(tmp_path):
     conf.write_text("--sample-frequency=8000\n\n--num-mel-bins=40\n--num-ceps=13\n")
     with pytest.raises(DataError) as e:
         load_feature_config("fbank", conf)
-    assert f"{conf}:4:" in str(e.value) and "--num-ceps" in str(e.value)
+    assert f"{conf}:4:" in str(e.value)
+    assert "--num-ceps" in str(e.value)
     conf.write_text("sample-frequency=8000\n")
     with pytest.raises(DataError, match=":1:.*--name=value"):
         load_feature_config("fbank", conf)
@@ -122,9 +127,13 @@ def test_unknown_option_names_config_line(tmp_path):
 
 def test_config_defaults_are_kaldis_and_roundtrip():
     cfg = FeatureConfig(kind="mfcc")
-    assert cfg.dither == 1.0 and cfg.use_energy is True and cfg.num_mel_bins == 23 and cfg.dim == 13
+    assert cfg.dither == 1.0
+    assert cfg.use_energy is True
+    assert cfg.num_mel_bins == 23
+    assert cfg.dim == 13
     fb = load_feature_config("fbank", extra_options=["--num-mel-bins=80", "--use-energy=true", "--frame-shift=20"])
-    assert fb.dim == 81 and fb.frame_shift_seconds == 0.02
+    assert fb.dim == 81
+    assert fb.frame_shift_seconds == 0.02
     assert FeatureConfig.from_dict(fb.to_dict()) == fb
     assert sorted(fb.to_kaldi_options()) == ["--frame-shift=20.0", "--num-mel-bins=80", "--use-energy=true"]
 

@@ -102,7 +102,8 @@ def test_log_likelihoods_match_direct_computation():
 def test_em_with_mixup_never_lowers_likelihood(fsdd_frames):
     feats, pdfs, num_pdfs = fsdd_frames
     am = AmDiagGmm.init_single_gaussians(feats, pdfs, num_pdfs)
-    assert am.total_gauss == num_pdfs and am.dim == 13
+    assert am.total_gauss == num_pdfs
+    assert am.dim == 13
     gen = torch.Generator().manual_seed(0)
     first = _data_loglike(am, feats, pdfs)
     history = []
@@ -127,7 +128,9 @@ def test_em_with_mixup_never_lowers_likelihood(fsdd_frames):
 def test_split_targets_and_split_to_total():
     occs = [1000.0, 100.0, 10.0, 0.0]
     t = get_split_targets(occs, 12, power=0.2, min_count=1.0)
-    assert sum(t) == 12 and t[0] >= t[1] >= t[2] and t[3] == 1
+    assert sum(t) == 12
+    assert t[0] >= t[1] >= t[2]
+    assert t[3] == 1
     # min_count limits: 10 frames at min_count 4 allow only 2 Gaussians
     t = get_split_targets([10.0, 10.0], 100, min_count=4.0)
     assert t == [2, 2]
@@ -169,7 +172,8 @@ def test_low_occupancy_gaussians_removed_but_never_the_last(caplog):
     # with removal off, nothing goes away
     am2 = AmDiagGmm.from_gmms([gmm0, gmm1])
     stats = mle_update(am2, acc, min_gaussian_occupancy=10, remove_low_count_gaussians=False)
-    assert stats.removed_gaussians == 0 and am2.total_gauss == 5
+    assert stats.removed_gaussians == 0
+    assert am2.total_gauss == 5
 
 
 def test_variance_floor_applied():
@@ -186,7 +190,8 @@ def test_variance_floor_applied():
     stats = mle_update(am, acc, variance_floor_fraction=0.05)
     assert float(am.variances[0, 0, 1]) == pytest.approx(0.05, rel=1e-4)
     assert float(am.variances[1, 0, 1]) == pytest.approx(0.05, rel=1e-4)
-    assert stats.floored_elements == 2 and stats.floored_gaussians == 2
+    assert stats.floored_elements == 2
+    assert stats.floored_gaussians == 2
     assert float(am.variances[0, 0, 0]) > 0.5  # the varying dimension is untouched
     # absolute floor wins when larger
     mle_update(am, acc, variance_floor_fraction=0.0, min_variance=0.2)
@@ -265,5 +270,6 @@ def test_cuda_matches_cpu():
     mle_update(am, acc_c, min_gaussian_occupancy=1)
     mle_update(gpu, acc_g, min_gaussian_occupancy=1)
     split_to_total(gpu, acc_g.occs_per_pdf(), 20, min_count=1, generator=torch.Generator(device="cuda").manual_seed(0))
-    assert gpu.total_gauss == 20 and gpu.means.device.type == "cuda"
+    assert gpu.total_gauss == 20
+    assert gpu.means.device.type == "cuda"
     torch.testing.assert_close(gpu.to("cpu").log_likelihoods(x)[:, 0], gpu.log_likelihoods(x.cuda()).cpu()[:, 0], rtol=1e-4, atol=1e-4)

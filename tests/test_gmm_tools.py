@@ -66,7 +66,8 @@ def test_init_acc_sum_est_info(tmp_path, fsdd_dir, capsys):
                                         str(exp / "0.mdl"), str(exp / "tree")]) == 0
     tm, am0 = load_model(exp / "0.mdl")
     tree = ContextDependency.read(exp / "tree")
-    assert tree.num_pdfs == 9 and am0["num_pdfs"] == 9
+    assert tree.num_pdfs == 9
+    assert am0["num_pdfs"] == 9
 
     # two alignment jobs, one gzipped archive each, read through a Kaldi-style pipe
     utts = sorted(feats)
@@ -94,8 +95,10 @@ def test_init_acc_sum_est_info(tmp_path, fsdd_dir, capsys):
     capsys.readouterr()
     assert gmm_info.main([str(mdl)]) == 0
     info = dict(line.rsplit(" ", 1) for line in capsys.readouterr().out.splitlines())
-    assert info["number of pdfs"] == "9" and info["feature dimension"] == "13"
-    assert info["number of gaussians"] == "30" and info["number of phones"] == "3"
+    assert info["number of pdfs"] == "9"
+    assert info["feature dimension"] == "13"
+    assert info["number of gaussians"] == "30"
+    assert info["number of phones"] == "3"
     assert int(info["number of transition-ids"]) == tm.num_transition_ids
     # the transition model was re-estimated from the counts: self-loops no longer 0.75
     tm3, _ = load_model(mdl)

@@ -15,7 +15,7 @@ from mtlhybrid.graph.fst_arrays import fst_to_arcs
 from mtlhybrid.lang.fst_io import read_fst
 from mtlhybrid.graph.h_transducer import make_h_transducer
 from mtlhybrid.graph.hclg import make_clg, make_hclg, make_lg
-from mtlhybrid.graph.toy import make_toy_system
+from mtlhybrid.testing.toy_graph import make_toy_system
 from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
 from mtlhybrid.graph.transitions import TransitionTables
 
@@ -49,7 +49,8 @@ def test_hclg_accepts_transition_ids_of_a_known_word_sequence(system):
     ref = ["oh", "zero", "one"]
     ids = [s.lang.words[w] for w in ref]
     tids = equal_align(comp.compile("u1", ref), 120, utt="u1")
-    assert tids is not None and len(tids) == 120
+    assert tids is not None
+    assert len(tids) == 120
     assert _words_of_tids(g.fst, tids) == ids
     # A word sequence the grammar allows also decodes; a corrupted sequence is rejected.
     bad = np.array(tids)
@@ -62,7 +63,8 @@ def test_hclg_labels_and_self_loops(system):
     tb = TransitionTables.from_model(s.transition_model)
     arcs = fst_to_arcs(g.fst)
     assert arcs.ilabel.max() <= tb.num_tids  # disambiguation symbols are gone
-    assert g.disambig_tids and min(g.disambig_tids) == tb.num_tids + 1
+    assert g.disambig_tids
+    assert min(g.disambig_tids) == tb.num_tids + 1
     loops = arcs.src == arcs.dst
     assert loops.any()
     assert np.all(tb.is_self_loop[arcs.ilabel[loops]])
@@ -108,15 +110,18 @@ def test_mkgraph_script_writes_graph_dir_and_checks_phones(system, tmp_path, rep
     assert r.returncode == 0, r.stderr
     for f in ("HCLG.fst", "words.txt", "phones.txt", "num_pdfs", "disambig_tid.int"):
         assert (gdir / f).is_file(), f
-    assert (gdir / "phones").is_dir() and (gdir / "log/mkgraph.log").is_file()
+    assert (gdir / "phones").is_dir()
+    assert (gdir / "log/mkgraph.log").is_file()
     assert int((gdir / "num_pdfs").read_text()) == s.tree.num_pdfs
     assert read_fst(gdir / "HCLG.fst").num_states > 0
     # wrong number of arguments: usage
     r = subprocess.run([str(repo_root / "utils/mkgraph.sh"), s.lang.path], env=script_env, capture_output=True, text=True)
-    assert r.returncode != 0 and "Usage" in r.stderr
+    assert r.returncode != 0
+    assert "Usage" in r.stderr
     # a model whose phone set differs from the lang: MismatchError naming the file
     (mdir / "phones.txt").write_text("<eps> 0\nSIL 1\n")
     r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.mkgraph", s.lang.path, str(mdir), str(tmp_path / "g2")],
                        env=script_env, capture_output=True, text=True)
     assert r.returncode == 1
-    assert "phones.txt" in r.stderr and "ERROR" in r.stderr
+    assert "phones.txt" in r.stderr
+    assert "ERROR" in r.stderr

@@ -86,7 +86,8 @@ def test_split_to_phones_and_lookups(mono):
     re = make_ali(mono, [SIL, A, B, SIL], [5, 4, 3, 6], reordered=True)
     assert [(s.phone, s.length) for s in split_to_phones(mono, re, reordered=True)] == [(SIL, 5), (A, 4), (B, 3), (SIL, 6)]
     table = phone_state_table(mono)
-    assert table[:5] == [(SIL, i) for i in range(5)] and len(table) == 11
+    assert table[:5] == [(SIL, i) for i in range(5)]
+    assert len(table) == 11
     assert ali_to_phone_states(mono, ali)[5:9].tolist() == [5, 5, 6, 7]
     assert ctm_lines("u1", spans[:2], 0.01, {SIL: "SIL"}) == ["u1 1 0.00 0.05 SIL", "u1 1 0.05 0.04 2"]
     with pytest.raises(DataError, match="ends inside"):
@@ -104,7 +105,8 @@ def test_ali_tools_on_archive(mono, tmp_path):
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "pdf.txt").read_text() == "u1 0 1 2 3 4 5 6 7 0 1 2 3 4\nu2 8 8 9 10 5 6 7\n"
     r = run_tool("ali_to_phones", mdl, tmp_path / "ali.1.gz", "-")
-    assert r.returncode == 0 and r.stdout == "u1 1 2 1\nu2 3 2\n"
+    assert r.returncode == 0
+    assert r.stdout == "u1 1 2 1\nu2 3 2\n"
     r = run_tool("ali_to_phones", "--per-frame", mdl, tmp_path / "ali.1.gz", "ark,t:-")
     assert r.stdout.splitlines()[1] == "u2 3 3 3 3 2 2 2"
     r = run_tool("ali_to_phones", "--ctm-output", "--frame-shift", "0.01", mdl, tmp_path / "ali.1.gz", tmp_path / "ctm")
@@ -114,10 +116,12 @@ def test_ali_tools_on_archive(mono, tmp_path):
     r = run_tool("ali_to_phones", "--write-lengths", mdl, tmp_path / "ali.1.gz", "-")
     assert r.stdout.splitlines()[1] == "u2 3 4 ; 2 3"
     r = run_tool("ali_to_pdf", mdl, tmp_path / "missing.gz", "-")
-    assert r.returncode == 1 and "missing.gz" in r.stderr
+    assert r.returncode == 1
+    assert "missing.gz" in r.stderr
     # the real entry point, once
     r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.ali_to_phones", str(mdl), str(tmp_path / "ali.1.gz"), "-"], capture_output=True, text=True)
-    assert r.returncode == 0 and r.stdout == "u1 1 2 1\nu2 3 2\n"
+    assert r.returncode == 0
+    assert r.stdout == "u1 1 2 1\nu2 3 2\n"
 
 
 def test_acc_tree_stats_convert_ali_on_fsdd(fsdd_dir, topo, mono, tmp_path):
@@ -150,7 +154,8 @@ def test_acc_tree_stats_convert_ali_on_fsdd(fsdd_dir, topo, mono, tmp_path):
     r = run_tool("acc_tree_stats", "--ci-phones", "1", tmp_path / "mono.mdl", tmp_path / "feats.scp", tmp_path / "ali.1.gz", tmp_path / "1.treeacc")
     assert r.returncode == 0, r.stderr
     st = TreeStats.load(tmp_path / "1.treeacc")
-    assert st.num_utts == 2 and st.num_frames == sum(f.shape[0] for f in feats.values()) == st.total_count
+    assert st.num_utts == 2
+    assert st.num_frames == sum(f.shape[0] for f in feats.values()) == st.total_count
     assert np.allclose(sum(s for _, s, _ in st.stats.values()), sum(f.astype(np.float64).sum(0) for f in feats.values()), rtol=1e-6)
     assert all(w[0] == NO_KEY and w[2] == NO_KEY for (w, _) in st.stats if w[1] == SIL)
     # the first A of utterance 1 follows SIL and precedes B; its middle state's stats are those frames
@@ -158,7 +163,8 @@ def test_acc_tree_stats_convert_ali_on_fsdd(fsdd_dir, topo, mono, tmp_path):
     ev = ((SIL, A, B), 1)
     spans = split_to_phones(mono, alis[u])
     sel = [t for t in range(spans[1].start, spans[1].start + spans[1].length) if mono.tid2hmm_state[alis[u][t]] == 1]
-    assert st.stats[ev][0] == len(sel) and np.allclose(st.stats[ev][1], feats[u][sel].astype(np.float64).sum(0), rtol=1e-5)
+    assert st.stats[ev][0] == len(sel)
+    assert np.allclose(st.stats[ev][1], feats[u][sel].astype(np.float64).sum(0), rtol=1e-5)
     # in-library accumulation agrees with the tool
     st2 = TreeStats(3, 1)
     for uu in feats:

@@ -36,14 +36,17 @@ KALDI_TOPO = """<Topology>
 def test_parse_kaldi_topo():
     t = Topology.from_text(KALDI_TOPO)
     assert t.phones == [1, 2, 3, 4, 5, 6]
-    assert t.num_pdf_classes(3) == 3 and t.num_pdf_classes(1) == 5
+    assert t.num_pdf_classes(3) == 3
+    assert t.num_pdf_classes(1) == 5
     st = t.phone_states(4)
-    assert len(st) == 4 and st[-1] == HmmState(None, [])
+    assert len(st) == 4
+    assert st[-1] == HmmState(None, [])
     assert st[0] == HmmState(0, [(0, 0.75), (1, 0.25)])
     sil = t.phone_states(2)
     assert sil[0].transitions == [(0, 0.25), (1, 0.25), (2, 0.25), (3, 0.25)]
     assert sil[4].transitions == [(4, 0.75), (5, 0.25)]
-    assert t.min_length(3) == 3 and t.min_length(1) == 3  # silence 0 -> 3 -> 4 -> exit
+    assert t.min_length(3) == 3
+    assert t.min_length(1) == 3  # silence 0 -> 3 -> 4 -> exit
 
 
 def test_round_trip_text_file_and_dict(tmp_path):
@@ -73,7 +76,8 @@ def test_forward_and_self_loop_pdf_classes():
 <State> 1 </State> </TopologyEntry> </Topology>"""
     t = Topology.from_text(text)
     s = t.phone_states(1)[0]
-    assert (s.pdf_class, s.loop_pdf_class) == (0, 1) and t.num_pdf_classes(1) == 2
+    assert (s.pdf_class, s.loop_pdf_class) == (0, 1)
+    assert t.num_pdf_classes(1) == 2
     assert not t.is_hmm()
     assert Topology.from_text(t.to_text()) == t
 
@@ -95,4 +99,5 @@ def test_errors_name_problem(tmp_path, bad, message):
     p.write_text(bad)
     with pytest.raises(DataError) as e:
         Topology.read(p)
-    assert message in str(e.value) and str(p) in str(e.value)
+    assert message in str(e.value)
+    assert str(p) in str(e.value)

@@ -55,12 +55,18 @@ def test_numbering_matches_hand_computation(tm):
     assert len(tm.tid2pdf) == tm.num_transition_ids + 1
     assert tm.tuple_to_transition_state(3, 0, 1, 1) == 4
     assert tm.pair_to_transition_id(4, 1) == 8
-    assert tm.transition_id_to_transition_state(8) == 4 and tm.transition_id_to_transition_index(8) == 1
-    assert tm.is_self_loop(7) and not tm.is_self_loop(8)
-    assert tm.is_final(10) and not tm.is_final(8)
+    assert tm.transition_id_to_transition_state(8) == 4
+    assert tm.transition_id_to_transition_index(8) == 1
+    assert tm.is_self_loop(7)
+    assert not tm.is_self_loop(8)
+    assert tm.is_final(10)
+    assert not tm.is_final(8)
     assert tm.transition_state_to_self_loop_id(5) == 9
-    assert tm.transition_id_to_pdf(9) == 2 and tm.transition_id_to_phone(9) == 3 and tm.transition_id_to_hmm_state(9) == 1
-    assert math.isclose(tm.log_prob(3), math.log(0.75)) and math.isclose(tm.log_prob(2), math.log(0.5))
+    assert tm.transition_id_to_pdf(9) == 2
+    assert tm.transition_id_to_phone(9) == 3
+    assert tm.transition_id_to_hmm_state(9) == 1
+    assert math.isclose(tm.log_prob(3), math.log(0.75))
+    assert math.isclose(tm.log_prob(2), math.log(0.5))
     assert math.isclose(tm.non_self_loop_log_prob(2), math.log(0.25))
     with pytest.raises(DataError):
         tm.transition_id_to_pdf(11)
@@ -90,7 +96,8 @@ def test_mle_update_floor_and_min_count(tm):
     assert np.allclose(np.exp(tm.log_probs[3:5]), [0.9, 0.1])
     assert np.allclose(np.exp(tm.log_probs[5:7]), [1 / 1.01, 0.01 / 1.01])
     assert np.allclose(tm.log_probs[7:], before[7:])  # no counts at all
-    assert tot == 200 and impr > 0
+    assert tot == 200
+    assert impr > 0
     with pytest.raises(MismatchError):
         tm.mle_update(np.zeros(5))
 
@@ -103,9 +110,12 @@ def test_model_file_round_trip_and_errors(tm, tmp_path):
     p = tmp_path / "final.mdl"
     save_model(p, tm, am)
     tm2, am2 = load_model(p)
-    assert tm2.compatible(tm) and np.allclose(tm2.log_probs, tm.log_probs) and tm2.num_pdfs == tm.num_pdfs
+    assert tm2.compatible(tm)
+    assert np.allclose(tm2.log_probs, tm.log_probs)
+    assert tm2.num_pdfs == tm.num_pdfs
     assert np.array_equal(tm2.tid2pdf, tm.tid2pdf)
-    assert torch.equal(am2["means"], am["means"]) and am2["weights"] == [1.0, 2.0]
+    assert torch.equal(am2["means"], am["means"])
+    assert am2["weights"] == [1.0, 2.0]
     save_model(tmp_path / "0.mdl", tm)
     assert load_model(tmp_path / "0.mdl")[1] is None
     raw = p.read_bytes()
@@ -137,4 +147,6 @@ def test_show_transitions_cli(tm, tmp_path):
     assert " Transition-id = 10 p = 0.25 count of pdf = 30 [1 -> 2]" in lines
     (tmp_path / "bad.mdl").write_bytes(b"garbage")
     r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.show_transitions", str(tmp_path / "phones.txt"), str(tmp_path / "bad.mdl")], capture_output=True, text=True)
-    assert r.returncode == 1 and "bad.mdl" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 1
+    assert "bad.mdl" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -77,7 +77,8 @@ def test_monophone_tree_shared_roots(topo, tmp_path):
 def test_cluster_phones_groups_similar_phones():
     qs = cluster_phones(make_stats(left_effect=0.0), [[SIL], [A], [B], [C], [D], [E]], pdf_class_list=[1])
     assert qs[0] == [SIL, A, B, C, D, E]
-    assert [A, B] in qs and [C, D] in qs
+    assert [A, B] in qs
+    assert [C, D] in qs
     assert all([p] in qs for p in (SIL, A, B, C, D, E))
     assert len({tuple(q) for q in qs}) == len(qs)
 
@@ -92,7 +93,9 @@ def test_build_tree_asks_about_left_context(topo):
     for pc in range(3):
         after_cd = {tree.compute((l, B, r), pc) for l in (C, D) for r in (0, A, E)}
         after_other = {tree.compute((l, B, r), pc) for l in (0, SIL, A, E) for r in (0, A, E)}
-        assert len(after_cd) == 1 and len(after_other) == 1 and after_cd != after_other
+        assert len(after_cd) == 1
+        assert len(after_other) == 1
+        assert after_cd != after_other
     assert any(s.key == 0 and set(s.yes) & {C, D} and not set(s.yes) & {A, E} for s in blog.splits)
     # silence is not-shared not-split: its five stub leaves, whatever the context
     assert [tree.compute((A, SIL, B), c) for c in range(5)] == [tree.compute((0, SIL, 0), c) for c in range(5)]
@@ -110,10 +113,13 @@ def test_min_count_respected_and_clustering_ties_leaves(topo):
     st = make_stats(n=20)  # every event has 20 frames
     qs = Questions.from_phone_sets(cluster_phones(st, [[p] for p in NAMES]), topo)
     tree, blog = build_tree(st, qs, roots(), num_leaves=1000, min_count=1000, cluster_thresh=0, topo=topo, thresh=0)
-    assert blog.splits and all(s.yes_count >= 1000 and s.no_count >= 1000 for s in blog.splits)
+    assert blog.splits
+    assert all(s.yes_count >= 1000 and s.no_count >= 1000 for s in blog.splits)
     assert tree.num_pdfs < 1000
     tree2, blog2 = build_tree(st, qs, roots(), num_leaves=60, min_count=20, topo=topo, thresh=0)  # cluster at smallest split
-    assert blog2.num_leaves_after_split == 60 and blog2.num_merged > 0 and tree2.num_pdfs == 60 - blog2.num_merged
+    assert blog2.num_leaves_after_split == 60
+    assert blog2.num_merged > 0
+    assert tree2.num_pdfs == 60 - blog2.num_merged
     assert blog2.cluster_thresh == min(s.gain for s in blog2.splits)
     assert blog2.objf_after <= blog2.objf_before
 
@@ -124,7 +130,8 @@ def test_triphone_transition_model_and_tree_file(topo, tmp_path):
     tree, _ = build_tree(st, qs, roots(), num_leaves=30, min_count=50, topo=topo, thresh=0)
     tree.write(tmp_path / "tree")
     t2 = ContextDependency.read(tmp_path / "tree")
-    assert t2 == tree and t2.compute((C, B, A), 1) == tree.compute((C, B, A), 1)
+    assert t2 == tree
+    assert t2.compute((C, B, A), 1) == tree.compute((C, B, A), 1)
     tm = TransitionModel(topo, t2)
     assert tm.num_pdfs == tree.num_pdfs
     assert set(tm.tid2pdf[1:].tolist()) == set(range(tree.num_pdfs))  # every pdf reachable
@@ -132,7 +139,9 @@ def test_triphone_transition_model_and_tree_file(topo, tmp_path):
     (tmp_path / "phones.txt").write_text("<eps> 0\n" + "".join(f"{NAMES[i]} {i}\n" for i in sorted(NAMES)))
     r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.draw_tree", str(tmp_path / "phones.txt"), str(tmp_path / "tree")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("# tree: context-width 3, central-position 1") and "ctx-1 in {" in r.stdout and "central in {" in r.stdout
+    assert r.stdout.startswith("# tree: context-width 3, central-position 1")
+    assert "ctx-1 in {" in r.stdout
+    assert "central in {" in r.stdout
 
 
 def test_roots_file_and_stats_round_trip(tmp_path):
@@ -146,7 +155,8 @@ def test_roots_file_and_stats_round_trip(tmp_path):
     st.save(tmp_path / "b.treeacc")
     tot = TreeStats.sum_files([tmp_path / "a.treeacc", tmp_path / "b.treeacc"])
     ev = ((C, B, A), 1)
-    assert tot.stats[ev][0] == 2 * st.stats[ev][0] and np.allclose(tot.stats[ev][1], 2 * st.stats[ev][1])
+    assert tot.stats[ev][0] == 2 * st.stats[ev][0]
+    assert np.allclose(tot.stats[ev][1], 2 * st.stats[ev][1])
     raw = (tmp_path / "a.treeacc").read_bytes()
     (tmp_path / "t.treeacc").write_bytes(raw[: len(raw) // 3])
     with pytest.raises(DataError, match="t.treeacc"):
@@ -189,7 +199,8 @@ def test_build_tree_tool_has_kaldis_options_and_defaults(topo, tmp_path):
         return json.loads((tmp_path / "log.json").read_text())
 
     kaldi = run_tool()  # Kaldi's build-tree: --thresh 300, --max-leaves 0 (no bound), --cluster-thresh -1
-    assert kaldi["splits"] and min(s["gain"] for s in kaldi["splits"]) > 300.0
+    assert kaldi["splits"]
+    assert min(s["gain"] for s in kaldi["splits"]) > 300.0
     assert kaldi["cluster_thresh"] == min(s["gain"] for s in kaldi["splits"])
     loose = run_tool("--thresh", "0", "--cluster-thresh", "0")
     assert loose["num_leaves_after_split"] > kaldi["num_leaves_after_split"]

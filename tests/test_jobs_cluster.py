@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 
-from mtlhybrid.bin.queue_pl import GRID_ENGINE, qsub_command
-from mtlhybrid.bin.run_pl import parse_args
-from mtlhybrid.bin.slurm_pl import SLURM, outcomes_from_logs, sbatch_command, write_job_script
+from mtlhybrid.jobs.cluster import GRID_ENGINE, SLURM, qsub_command, sbatch_command, write_job_script
+from mtlhybrid.jobs.logs import outcomes_from_logs
+from mtlhybrid.jobs.spec import parse_args
 
 
 def test_sbatch_command_line(tmp_path):
@@ -20,15 +20,18 @@ def test_sbatch_command_line(tmp_path):
         prog="slurm.pl",
     )
     script = write_job_script(spec, SLURM)
-    assert script == tmp_path / "exp/log/q/train.sh" and os.access(script, os.X_OK)
+    assert script == tmp_path / "exp/log/q/train.sh"
+    assert os.access(script, os.X_OK)
     cmd = sbatch_command(spec, script)
     assert cmd[:3] == ["sbatch", "--parsable", "--wait"]
     for opt in ["--array=1-8%3", "--cpus-per-task=4", "--mem-per-cpu=2G", "--gres=gpu:1", "--partition=gpu", "--job-name=train"]:
         assert opt in cmd
     assert cmd[-1] == str(script)
     q = qsub_command(spec, script)
-    assert q[:3] == ["qsub", "-sync", "y"] and ["-t", "1:8"] == q[q.index("-t"):q.index("-t") + 2]
-    assert ["-tc", "3"] == q[q.index("-tc"):q.index("-tc") + 2] and "mem_free=2G,ram_free=2G" in q
+    assert q[:3] == ["qsub", "-sync", "y"]
+    assert ["-t", "1:8"] == q[q.index("-t"):q.index("-t") + 2]
+    assert ["-tc", "3"] == q[q.index("-tc"):q.index("-tc") + 2]
+    assert "mem_free=2G,ram_free=2G" in q
 
 
 @pytest.mark.parametrize("flavor", [SLURM, GRID_ENGINE])
@@ -44,8 +47,11 @@ def test_job_script_runs_one_task_like_run_pl(tmp_path, flavor):
         assert rc == (0 if task == 2 else 1)
     lines = (tmp_path / "exp/log/t.2.log").read_text().splitlines()
     assert lines[0] == '# echo "task 2" | tr a-z A-Z && echo omp=$OMP_NUM_THREADS && test 2 -ne 3'
-    assert lines[1].startswith("# Started at") and "TASK 2" in lines and "omp=2" in lines
-    assert lines[-2].startswith("# Accounting: time=") and lines[-1].startswith("# Ended (code 0) at")
+    assert lines[1].startswith("# Started at")
+    assert "TASK 2" in lines
+    assert "omp=2" in lines
+    assert lines[-2].startswith("# Accounting: time=")
+    assert lines[-1].startswith("# Ended (code 0) at")
     assert "# Ended (code 1)" in (tmp_path / "exp/log/t.3.log").read_text()
     # job 1 never ran: missing logs count as failed
     assert outcomes_from_logs(spec) == {1: 1, 2: 0, 3: 1}
@@ -54,7 +60,8 @@ def test_job_script_runs_one_task_like_run_pl(tmp_path, flavor):
 @pytest.mark.skipif(shutil.which("sbatch") is not None, reason="sbatch is installed: the no-cluster message is not shown")
 def test_slurm_pl_without_sbatch_says_so(tmp_path, repo_root, script_env):
     r = subprocess.run([str(repo_root / "utils/slurm.pl"), "JOB=1:2", "log/x.JOB.log", "true"], cwd=tmp_path, env=script_env, capture_output=True, text=True)
-    assert r.returncode == 1 and "sbatch not found" in r.stderr
+    assert r.returncode == 1
+    assert "sbatch not found" in r.stderr
 
 
 @pytest.mark.skipif(shutil.which("sbatch") is None, reason="no Slurm cluster here (sbatch not installed)")

@@ -19,11 +19,13 @@ def test_run_pl_jobs_logs_and_substitution(tmp_path, repo_root, script_env):
         assert lines[0] == f'# echo "job {n} of" 3 | tr a-z A-Z'
         assert lines[1].startswith("# Started at ")
         assert f"JOB {n} OF 3" in lines
-        assert lines[-2].startswith("# Accounting: time=") and lines[-2].endswith(" threads=1")
+        assert lines[-2].startswith("# Accounting: time=")
+        assert lines[-2].endswith(" threads=1")
         assert lines[-1].startswith("# Ended (code 0) at ")
     # single-job form
     r = sh([str(repo_root / "utils/run.pl"), "exp/log/one.log", "echo", "hello"], tmp_path, script_env)
-    assert r.returncode == 0 and "hello" in (tmp_path / "exp/log/one.log").read_text()
+    assert r.returncode == 0
+    assert "hello" in (tmp_path / "exp/log/one.log").read_text()
 
 
 def test_run_pl_failures_named(tmp_path, repo_root, script_env):
@@ -33,13 +35,16 @@ def test_run_pl_failures_named(tmp_path, repo_root, script_env):
     assert (tmp_path / "exp/log/f.3.log").read_text().splitlines()[-1].startswith("# Ended (code 1)")
     assert "# Ended (code 0)" in (tmp_path / "exp/log/f.2.log").read_text()
     r = sh([str(repo_root / "utils/run.pl"), "exp/log/g.log", "exit", "3"], tmp_path, script_env)
-    assert r.returncode == 1 and "run.pl: job failed, log is in exp/log/g.log" in r.stderr
+    assert r.returncode == 1
+    assert "run.pl: job failed, log is in exp/log/g.log" in r.stderr
     assert "# Ended (code 3)" in (tmp_path / "exp/log/g.log").read_text()
     # a parallel job needs JOB in its log name; too few arguments print the usage
     r = sh([str(repo_root / "utils/run.pl"), "JOB=1:2", "exp/log/same.log", "true"], tmp_path, script_env)
-    assert r.returncode == 1 and "just one log file" in r.stderr
+    assert r.returncode == 1
+    assert "just one log file" in r.stderr
     r = sh([str(repo_root / "utils/run.pl"), "exp/log/x.log"], tmp_path, script_env)
-    assert r.returncode == 1 and "usage: run.pl" in r.stderr
+    assert r.returncode == 1
+    assert "usage: run.pl" in r.stderr
 
 
 def _max_concurrency(tmp_path, repo_root, script_env, extra):
@@ -66,18 +71,23 @@ def test_split_scp(tmp_path, repo_root, script_env):
     r = sh([str(repo_root / "utils/split_scp.pl"), "in.scp", "o1", "o2", "o3", "o4"], tmp_path, script_env)
     assert r.returncode == 0, r.stderr
     parts = [(tmp_path / f"o{i}").read_text().splitlines(keepends=True) for i in range(1, 5)]
-    assert [len(p) for p in parts] == [3, 2, 2, 2] and sum(parts, []) == lines
+    assert [len(p) for p in parts] == [3, 2, 2, 2]
+    assert sum(parts, []) == lines
     (tmp_path / "utt2spk").write_text("".join(f"{ln.split()[0]} {ln.split('_')[0]}\n" for ln in lines))
     r = sh([str(repo_root / "utils/split_scp.pl"), "--utt2spk=utt2spk", "in.scp", "p1", "p2"], tmp_path, script_env)
     assert r.returncode == 0, r.stderr
     p1, p2 = ((tmp_path / f"p{i}").read_text().splitlines(keepends=True) for i in (1, 2))
-    assert p1 == lines[:5] and p2 == lines[5:]  # speakers kept whole: 5 + 4
+    assert p1 == lines[:5]
+    assert p2 == lines[5:]  # speakers kept whole: 5 + 4
     r = sh([str(repo_root / "utils/split_scp.pl"), "-j", "4", "2", "in.scp"], tmp_path, script_env)
-    assert r.returncode == 0 and r.stdout == "".join(parts[2])
+    assert r.returncode == 0
+    assert r.stdout == "".join(parts[2])
     r = sh([str(repo_root / "utils/split_scp.pl"), "--utt2spk=utt2spk", "in.scp", "a", "b", "c", "d"], tmp_path, script_env)
-    assert r.returncode == 1 and "3 speakers is fewer than the 4" in r.stderr
+    assert r.returncode == 1
+    assert "3 speakers is fewer than the 4" in r.stderr
     r = sh([str(repo_root / "utils/split_scp.pl"), "in.scp", *[f"z{i}" for i in range(10)]], tmp_path, script_env)
-    assert r.returncode == 1 and "at most 9" in r.stderr
+    assert r.returncode == 1
+    assert "at most 9" in r.stderr
 
 
 SCRIPT = """#!/usr/bin/env bash
@@ -105,18 +115,24 @@ def test_parse_options(tmp_path, po_script, script_env):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "nj=8 cmd=run.pl --mem 4G use_gpu=true frame_shift=0.02 args=a --b"
     r = sh([str(po_script), "--num-jobs", "3", "x"], tmp_path, script_env)
-    assert r.returncode == 1 and "invalid option --num-jobs" in r.stderr
+    assert r.returncode == 1
+    assert "invalid option --num-jobs" in r.stderr
     r = sh([str(po_script), "--use-gpu", "yes", "x"], tmp_path, script_env)
-    assert r.returncode == 1 and 'expected "true" or "false"' in r.stderr
+    assert r.returncode == 1
+    assert 'expected "true" or "false"' in r.stderr
     r = sh([str(po_script), "--help"], tmp_path, script_env)
-    assert r.returncode == 0 and r.stdout.startswith("Usage: ") and "--nj <n>" in r.stdout.splitlines()[1]
+    assert r.returncode == 0
+    assert r.stdout.startswith("Usage: ")
+    assert "--nj <n>" in r.stdout.splitlines()[1]
     (tmp_path / "my.conf").write_text("nj=7\nuse_gpu=true\n")
     r = sh([str(po_script), "--config", "my.conf", "--nj", "2", "x"], tmp_path, script_env)
     assert r.stdout.strip() == "nj=2 cmd=run.pl use_gpu=true frame_shift=0.01 args=x"
     r = sh([str(po_script), "--config", "missing.conf", "x"], tmp_path, script_env)
-    assert r.returncode == 1 and "missing config" in r.stderr
+    assert r.returncode == 1
+    assert "missing config" in r.stderr
     r = sh([str(po_script), "--cmd", "", "x"], tmp_path, script_env)
-    assert r.returncode == 1 and "empty argument to --cmd" in r.stderr
+    assert r.returncode == 1
+    assert "empty argument to --cmd" in r.stderr
 
 
 def test_run_pl_caps_threads_per_job(tmp_path, repo_root, script_env):
@@ -129,5 +145,6 @@ def test_run_pl_caps_threads_per_job(tmp_path, repo_root, script_env):
     assert sh([run_pl, "log/u.log", "echo", "omp=$OMP_NUM_THREADS"], tmp_path, {**env, "OMP_NUM_THREADS": "5"}).returncode == 0
     assert "omp=1" in (tmp_path / "log/d.2.log").read_text().splitlines()
     three = (tmp_path / "log/t.log").read_text().splitlines()
-    assert "omp=3" in three and three[-2].endswith(" threads=3")
+    assert "omp=3" in three
+    assert three[-2].endswith(" threads=3")
     assert "omp=5" in (tmp_path / "log/u.log").read_text().splitlines()

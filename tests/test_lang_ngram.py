@@ -57,7 +57,8 @@ def test_arpa_distributions_sum_to_one(tmp_path, method, order):
     assert back.order == order
     model = InterpolatedNgram(NgramCounts.from_sentences(SENTS, order), method, vocab)
     words = [w for w in back.vocab if w != "<s>"]
-    assert set(words) == set(model.vocab) and "seven" in words
+    assert set(words) == set(model.vocab)
+    assert "seven" in words
     histories = [()] + [g for table in back.ngrams[:-1] for g in table if g[-1] != "</s>"]
     for h in histories:
         total = sum(10 ** back.log10_prob(w, h) for w in words)
@@ -129,7 +130,8 @@ def test_g_fst_from_estimated_arpa(tmp_path):
     assert G.num_states == 8
     assert len(arcs) == len(bigrams) + 6 + 7
     backoff = [a for a in arcs if a[1] == ids["#0"]]
-    assert len(backoff) == 7 and all(a[2] == 0 for a in backoff)
+    assert len(backoff) == 7
+    assert all(a[2] == 0 for a in backoff)
     assert all(a[1] not in (ids["<s>"], ids["</s>"]) for a in arcs)
     ln10 = math.log(10)
     for s in SENTS:
@@ -157,11 +159,13 @@ def test_format_lm_script_and_isolated_grammar(tmp_path, repo_root, script_env):
     assert r.returncode == 0, r.stderr
     sh = repo_root / "utils" / "format_lm.sh"
     r = subprocess.run([str(sh), str(tmp_path / "lang")], env=script_env, capture_output=True, text=True)
-    assert r.returncode == 1 and "Usage" in r.stderr
+    assert r.returncode == 1
+    assert "Usage" in r.stderr
     r = subprocess.run([str(sh), str(tmp_path / "lang"), str(tmp_path / "g.arpa"), str(src / "lexicon.txt"), str(tmp_path / "lang_test")],
                        env=script_env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert not (tmp_path / "lang" / "G.fst").exists() and (tmp_path / "lang_test" / "L.fst").exists()
+    assert not (tmp_path / "lang" / "G.fst").exists()
+    assert (tmp_path / "lang_test" / "L.fst").exists()
     ids = {l.split()[0]: int(l.split()[1]) for l in (tmp_path / "lang_test" / "words.txt").read_text().splitlines()}
     G = read_fst(tmp_path / "lang_test" / "G.fst")
     one = path_cost(G, ["ONE"], ids, ids["#0"])

@@ -80,21 +80,29 @@ def test_phone_and_word_tables(digit_lang):
     assert [p for p, i in sorted(ph.items(), key=lambda x: x[1])][1:6] == ["SIL", "SIL_B", "SIL_E", "SIL_I", "SIL_S"]
     assert {"Z_B", "Z_E", "Z_I", "Z_S", "OW_E"} <= set(ph)
     assert "Z" not in ph  # non-silence phones only exist position-dependent
-    assert max(ph.values()) == ph["#1"] and ph["#0"] == ph["#1"] - 1
+    assert max(ph.values()) == ph["#1"]
+    assert ph["#0"] == ph["#1"] - 1
     assert lang.silence == list(range(1, 11))
     assert lang.optional_silence == ph["SIL"]
     assert lang.disambig == [ph["#0"], ph["#1"]]
     assert lang.context_indep == lang.silence
     w = lang.words
-    assert w["<eps>"] == 0 and w["!SIL"] == 1 and w["<UNK>"] == 2
+    assert w["<eps>"] == 0
+    assert w["!SIL"] == 1
+    assert w["<UNK>"] == 2
     n = len(DIGITS) + 2
     assert (w["#0"], w["<s>"], w["</s>"]) == (n + 1, n + 2, n + 3)
-    assert lang.oov_word == "<UNK>" and lang.oov_id == 2
-    assert lang.word_boundary[ph["Z_B"]] == "begin" and lang.word_boundary[ph["SIL"]] == "nonword"
-    assert lang.word_boundary[ph["OW_E"]] == "end" and lang.word_boundary[ph["SIL_S"]] == "singleton"
+    assert lang.oov_word == "<UNK>"
+    assert lang.oov_id == 2
+    assert lang.word_boundary[ph["Z_B"]] == "begin"
+    assert lang.word_boundary[ph["SIL"]] == "nonword"
+    assert lang.word_boundary[ph["OW_E"]] == "end"
+    assert lang.word_boundary[ph["SIL_S"]] == "singleton"
     # One tree root per base phone, holding all its position variants.
     z_root = [r for r in lang.roots if ph["Z_B"] in r.phones][0]
-    assert z_root.shared and z_root.split and sorted(z_root.phones) == sorted(ph[f"Z{s}"] for s in ("_B", "_E", "_I", "_S"))
+    assert z_root.shared
+    assert z_root.split
+    assert sorted(z_root.phones) == sorted(ph[f"Z{s}"] for s in ("_B", "_E", "_I", "_S"))
     assert len(lang.roots) == len(lang.sets) == 2 + len(lang.nonsilence) // 4
     # extra questions: the source's silence line, then 4 position lines for non-silence, 5 for silence.
     assert len(lang.extra_questions) == 1 + 4 + 5
@@ -111,9 +119,11 @@ def test_topology(digit_lang):
     assert [int(x) for x in nonsil.split("<ForPhones>")[1].split("</ForPhones>")[0].split()] == lang.nonsilence
     assert [int(x) for x in sil.split("<ForPhones>")[1].split("</ForPhones>")[0].split()] == lang.silence
     # 3 emitting left-to-right states + final; 5 emitting silence states + final.
-    assert nonsil.count("<PdfClass>") == 3 and "<State> 3 </State>" in nonsil
+    assert nonsil.count("<PdfClass>") == 3
+    assert "<State> 3 </State>" in nonsil
     assert "<State> 0 <PdfClass> 0 <Transition> 0 0.75 <Transition> 1 0.25 </State>" in nonsil
-    assert sil.count("<PdfClass>") == 5 and "<State> 5 </State>" in sil
+    assert sil.count("<PdfClass>") == 5
+    assert "<State> 5 </State>" in sil
     assert "<State> 0 <PdfClass> 0 <Transition> 0 0.25 <Transition> 1 0.25 <Transition> 2 0.25 <Transition> 3 0.25 </State>" in sil
     assert "<State> 2 <PdfClass> 2 <Transition> 1 0.25 <Transition> 2 0.25 <Transition> 3 0.25 <Transition> 4 0.25 </State>" in sil
     assert "<State> 4 <PdfClass> 4 <Transition> 4 0.75 <Transition> 5 0.25 </State>" in sil
@@ -146,7 +156,8 @@ def test_lexicon_fst_maps_words_to_phones(digit_lang):
     Ld = read_fst(digit_lang / "L_disambig.fst")
     assert Ld.is_olabel_sorted
     loops = [(il, ol) for s, il, ol, wt, n in iter_arcs(Ld) if s == n and il == ph["#0"]]
-    assert loops and all(ol == w["#0"] for _, ol in loops)
+    assert loops
+    assert all(ol == w["#0"] for _, ol in loops)
     assert any(il == ph["#1"] for s, il, ol, wt, n in iter_arcs(Ld))  # silence disambiguation symbol
     assert accepts(Ld, sil + [ph["#1"]] + one + two, words) < math.inf
 
@@ -161,8 +172,10 @@ def test_homophones_and_prefixes_get_disambiguation_symbols(tmp_path):
         word, _, phones = line.split("\t")
         by_word.setdefault(word, []).append(phones.split())
     assert by_word["ONE"] == [["W_B", "AH_I", "N_E", "#1"]]
-    assert ["W_B", "AH_I", "N_E", "#2"] in by_word["WON"] and ["W_B", "AA_I", "N_E"] in by_word["WON"]
-    assert ["R_B", "EH_I", "D_E", "#1"] in by_word["READ"] and by_word["RED"] == [["R_B", "EH_I", "D_E", "#2"]]
+    assert ["W_B", "AH_I", "N_E", "#2"] in by_word["WON"]
+    assert ["W_B", "AA_I", "N_E"] in by_word["WON"]
+    assert ["R_B", "EH_I", "D_E", "#1"] in by_word["READ"]
+    assert by_word["RED"] == [["R_B", "EH_I", "D_E", "#2"]]
     assert ["R_B", "IY_I", "D_E"] in by_word["READ"]  # the unique pronunciation stays as it is
     lang = LangDir.load(tmp_path / "lang")
     assert [p for p, i in lang.phones.items() if i in lang.disambig] == ["#0", "#1", "#2", "#3"]
@@ -174,7 +187,8 @@ def test_prefix_pronunciation_is_disambiguated():
 
     lex = [LexiconEntry("A", 1.0, ["AH"]), LexiconEntry("AN", 1.0, ["AH", "N"]), LexiconEntry("B", 1.0, ["B"])]
     out, k = add_lex_disambig(lex)
-    assert [e.phones for e in out] == [["AH", "#1"], ["AH", "N"], ["B"]] and k == 1
+    assert [e.phones for e in out] == [["AH", "#1"], ["AH", "N"], ["B"]]
+    assert k == 1
 
 
 def test_options_no_position_dependent_and_no_silence(tmp_path):
@@ -182,9 +196,11 @@ def test_options_no_position_dependent_and_no_silence(tmp_path):
     opts = PrepareLangOptions(position_dependent_phones=False, sil_prob=0.0, share_silence_phones=True, num_sil_states=3)
     prepare_lang(src, "<UNK>", tmp_path / "tmp", tmp_path / "lang", opts)
     lang = LangDir.load(tmp_path / "lang")
-    assert "Z" in lang.phones and "Z_B" not in lang.phones
+    assert "Z" in lang.phones
+    assert "Z_B" not in lang.phones
     assert lang.word_boundary == {}
-    assert lang.roots[0].shared is False and lang.roots[0].split is False
+    assert lang.roots[0].shared is False
+    assert lang.roots[0].split is False
     assert sorted(lang.roots[0].phones) == sorted(lang.silence)
     L = read_fst(tmp_path / "lang" / "L.fst")
     one = [lang.phones[p] for p in ("W", "AH", "N")]
@@ -217,7 +233,9 @@ def test_bad_lexicon_names_the_line(tmp_path, lexicon, message, line):
     _write(d / "lexicon.txt", lexicon)
     with pytest.raises(DataError) as e:
         DictDir.load(d)
-    assert message in str(e.value) and e.value.line == line and e.value.path.endswith("lexicon.txt")
+    assert message in str(e.value)
+    assert e.value.line == line
+    assert e.value.path.endswith("lexicon.txt")
 
 
 def test_bad_phone_lists(tmp_path):
@@ -248,7 +266,8 @@ def test_shell_script_and_validators(tmp_path, repo_root, script_env):
     src = digit_dict(tmp_path)
     sh = repo_root / "utils" / "prepare_lang.sh"
     r = subprocess.run([str(sh), str(src)], env=script_env, capture_output=True, text=True)
-    assert r.returncode == 1 and "Usage:" in r.stderr
+    assert r.returncode == 1
+    assert "Usage:" in r.stderr
     r = subprocess.run([str(sh), "--sil-prob", "0.3", str(src), "<UNK>", str(tmp_path / "tmp"), str(tmp_path / "lang")],
                        env=script_env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -261,7 +280,8 @@ def test_shell_script_and_validators(tmp_path, repo_root, script_env):
     # Break the lang dir: our validator must notice.
     (tmp_path / "lang" / "phones" / "silence.int").write_text("1\n")
     r = subprocess.run([str(repo_root / "utils" / "validate_lang.pl"), str(tmp_path / "lang")], env=script_env, capture_output=True, text=True)
-    assert r.returncode == 1 and "silence.int does not match" in r.stderr
+    assert r.returncode == 1
+    assert "silence.int does not match" in r.stderr
 
 
 def test_kaldi_validate_lang_accepts(tmp_path, kaldi_utils):
@@ -275,6 +295,7 @@ def test_kaldi_validate_lang_accepts(tmp_path, kaldi_utils):
     (work / "utils").symlink_to(kaldi_utils)
     r = subprocess.run(["perl", "utils/validate_lang.pl", str(tmp_path / "lang")], cwd=work, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
-    assert "SUCCESS" in r.stdout and "L_disambig.fst is OK" in r.stdout
+    assert "SUCCESS" in r.stdout
+    assert "L_disambig.fst is OK" in r.stdout
     r = subprocess.run(["perl", "utils/validate_dict_dir.pl", str(src)], cwd=work, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:]

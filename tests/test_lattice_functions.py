@@ -10,7 +10,7 @@ pytest.importorskip("kaldi_decoder")
 from mtlhybrid.align.aligner import equal_align
 from mtlhybrid.decode.decoder import DecodeOptions, Decoder, DecodingGraph
 from mtlhybrid.graph.hclg import make_hclg
-from mtlhybrid.graph.toy import make_toy_system
+from mtlhybrid.testing.toy_graph import make_toy_system
 from mtlhybrid.graph.train_graphs import TrainingGraphCompiler
 from mtlhybrid.graph.transitions import TransitionTables
 from mtlhybrid.lattice.functions import best_path, best_paths, forward_backward, nbest, oracle
@@ -83,7 +83,8 @@ def test_best_paths_of_a_scoring_sweep_match_openfst_shortest_paths(decoded):
         penalized = dataclasses.replace(lat, graph_cost=lat.graph_cost + wip * (lat.olabel != 0))
         one = kaldifst.lattice_to_nbest(penalized.to_kaldifst(), acoustic_scale=ac, lm_scale=lm, n=1)[0]
         ok, _, olabels, w = kaldifst.get_linear_symbol_sequence(one)
-        assert ok and p.words == [x for x in olabels if x]
+        assert ok
+        assert p.words == [x for x in olabels if x]
         # (its path keeps the graph cost unscaled and the acoustic cost scaled)
         assert p.graph_cost + wip * len(p.words) == pytest.approx(w.value1, abs=1e-3)
         assert ac * p.acoustic_cost == pytest.approx(w.value2, rel=1e-5, abs=1e-3)
@@ -136,10 +137,12 @@ def test_archive_round_trip_and_kaldifst_conversion(decoded, tmp_path):
     lat = r.lattice
     write_lattices(tmp_path / "lat.1.gz", [("utt-b", lat), ("utt-a", StateLattice.empty())])
     back = dict(read_lattices(tmp_path / "lat.1.gz"))
-    assert set(back) == {"utt-a", "utt-b"} and back["utt-a"].num_states == 0
+    assert set(back) == {"utt-a", "utt-b"}
+    assert back["utt-a"].num_states == 0
     b = back["utt-b"]
     assert (b.num_states, b.num_arcs) == (lat.num_states, lat.num_arcs)
     np.testing.assert_allclose(b.acoustic_cost, lat.acoustic_cost)
     assert best_path(b, 1.0, 0.1).words == r.words
     again = StateLattice.from_kaldifst(lat.to_kaldifst())
-    assert again.num_arcs == lat.num_arcs and best_path(again, 1.0, 0.1).words == r.words
+    assert again.num_arcs == lat.num_arcs
+    assert best_path(again, 1.0, 0.1).words == r.words

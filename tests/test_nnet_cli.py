@@ -6,7 +6,7 @@ import torch
 
 from mtlhybrid.bin import nnet_average, nnet_compute_prior, nnet_forward, nnet_info, nnet_score_aux, nnet_train
 from mtlhybrid.nnet.priors import compute_priors, read_counts
-from mtlhybrid.nnet.toydata import fsdd_fbank, write_toy_alignments
+from mtlhybrid.testing.toy_nnet_data import fsdd_fbank, write_toy_alignments
 from mtlhybrid.utils.io import write_table
 from mtlhybrid.utils.kaldi_io import read_scp_matrices, write_matrices_ark_scp
 
@@ -60,13 +60,19 @@ def test_train_forward_score(setup, capsys):
     rc = nnet_train.main([str(r / "mtl.yaml"), str(exp), "--data", str(r / "data/train"), "--ali", str(r / "exp/ali_train"),
                           "--lang", str(r / "lang"), "--valid-data", str(r / "data/dev"), "--valid-ali", str(r / "exp/ali_dev"),
                           "--set", "train.weighting=uncertainty"])
-    assert rc == 0 and (exp / "final.pt").exists() and (exp / "mtl.yaml").exists()
+    assert rc == 0
+    assert (exp / "final.pt").exists()
+    assert (exp / "mtl.yaml").exists()
     log = (exp / "train_log.csv").read_text().splitlines()
-    assert len(log) == 13 and "valid_accent_acc" in log[0] and "weight_accent" in log[0]
+    assert len(log) == 13
+    assert "valid_accent_acc" in log[0]
+    assert "weight_accent" in log[0]
 
     assert nnet_compute_prior.main([str(r / "exp/ali_train"), str(exp / "pdf.counts")]) == 0
     counts = read_counts(exp / "pdf.counts")
-    assert counts.shape == (30,) and counts[:9].all() and counts[9:].sum() == 0  # digits 0-2: phones 1-3, pdfs 0-8
+    assert counts.shape == (30,)
+    assert counts[:9].all()
+    assert counts[9:].sum() == 0  # digits 0-2: phones 1-3, pdfs 0-8
     ascale = 0.1
     rc = nnet_forward.main([str(exp / "final.pt"), str(r / "data/dev"), f"ark,scp:{exp}/scores.ark,{exp}/scores.scp",
                             "--class-frame-counts", str(exp / "pdf.counts"), "--acoustic-scale", str(ascale),
@@ -76,19 +82,25 @@ def test_train_forward_score(setup, capsys):
     assert len(mats) == 9
     logp = compute_priors(counts)
     for utt, m in mats.items():
-        assert m.shape[1] == 30 and m.dtype == np.float32
+        assert m.shape[1] == 30
+        assert m.dtype == np.float32
         post = m / ascale + logp  # back to log-posteriors: each frame sums to one
         assert np.allclose(np.exp(post.astype(np.float64)).sum(1), 1.0, atol=1e-3)
     pred = (exp / "aux" / "utt2accent.pred").read_text().splitlines()
-    assert len(pred) == 9 and all(len(line.split()) == 3 for line in pred)
+    assert len(pred) == 9
+    assert all(len(line.split()) == 3 for line in pred)
     capsys.readouterr()
     assert nnet_score_aux.main([str(r / "data/dev/utt2accent"), str(exp / "aux/utt2accent.pred")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("%ACC ") and "/ 9 ]" in out and "DEU-German" in out
+    assert out.startswith("%ACC ")
+    assert "/ 9 ]" in out
+    assert "DEU-German" in out
 
     assert nnet_info.main([str(exp / "final.pt")]) == 0
     info = capsys.readouterr().out
-    assert "task accent level=utterance" in info and "classes=30" in info and "context=[-3,+3]" in info
+    assert "task accent level=utterance" in info
+    assert "classes=30" in info
+    assert "context=[-3,+3]" in info
     assert nnet_average.main([str(exp / "epoch11.pt"), str(exp / "epoch12.pt"), str(exp / "avg.pt")]) == 0
 
     # Decoding with another tree is refused, naming both.
@@ -97,7 +109,9 @@ def test_train_forward_score(setup, capsys):
     rc = nnet_forward.main([str(exp / "final.pt"), str(r / "data/dev"), f"ark,scp:{exp}/s2.ark,{exp}/s2.scp",
                             "--tree", str(other / "tree")])
     err = capsys.readouterr().err
-    assert rc == 1 and "final.pt has 30 classes" in err and "other_tree/tree" in err
+    assert rc == 1
+    assert "final.pt has 30 classes" in err
+    assert "other_tree/tree" in err
 
 
 def test_unknown_label_and_bad_config_are_named(setup, capsys, tmp_path):
@@ -112,9 +126,13 @@ def test_unknown_label_and_bad_config_are_named(setup, capsys, tmp_path):
     rc = nnet_train.main([str(r / "mtl.yaml"), str(tmp_path / "exp"), "--data", str(r / "data/train"),
                           "--ali", str(r / "exp/ali_train"), "--valid-data", str(bad)])
     err = capsys.readouterr().err
-    assert rc == 1 and f"{bad}/utt2accent:5:" in err and "'Martian'" in err
+    assert rc == 1
+    assert f"{bad}/utt2accent:5:" in err
+    assert "'Martian'" in err
     cfg = tmp_path / "bad.yaml"
     cfg.write_text(CONFIG.replace("lr: 0.005", "lr: 0.005, learning_rate: 1"))
     rc = nnet_train.main([str(cfg), str(tmp_path / "exp"), "--data", str(r / "data/train"), "--ali", str(r / "exp/ali_train")])
     err = capsys.readouterr().err
-    assert rc == 1 and "train.learning_rate" in err and str(cfg) in err
+    assert rc == 1
+    assert "train.learning_rate" in err
+    assert str(cfg) in err

@@ -22,11 +22,14 @@ def test_examples_load_and_round_trip(name):
 def test_example_defaults_filled():
     cfg = load_config(CONFIGS / "mtl_example.yaml")
     acc = cfg.task("accent")
-    assert acc.level == "utterance" and acc.label == "accent" and acc.layer == 3
+    assert acc.level == "utterance"
+    assert acc.label == "accent"
+    assert acc.layer == 3
     assert cfg.task("mono").level == "frame"
     assert cfg.model.layer_contexts()[3] == [-3, 0, 3]
     single = load_config(CONFIGS / "single_task.yaml")
-    assert [t.name for t in single.tasks] == ["senone"] and single.tasks[0].primary
+    assert [t.name for t in single.tasks] == ["senone"]
+    assert single.tasks[0].primary
 
 
 def _write(tmp_path, text):
@@ -39,7 +42,8 @@ def test_unknown_key_names_key_and_file(tmp_path):
     p = _write(tmp_path, "tasks:\n  - name: senone\n    source: pdf\n    wieght: 2\n")
     with pytest.raises(DataError) as e:
         load_config(p)
-    assert "tasks[0].wieght" in str(e.value) and str(p) in str(e.value)
+    assert "tasks[0].wieght" in str(e.value)
+    assert str(p) in str(e.value)
     p = _write(tmp_path, "tasks:\n  - {name: senone, source: pdf}\nmodel: {hidden: 3}\n")
     with pytest.raises(DataError, match=r"model\.hidden"):
         load_config(p)
@@ -64,4 +68,5 @@ def test_bad_values_are_named(tmp_path, text, needle):
     p = _write(tmp_path, text)
     with pytest.raises(DataError) as e:
         load_config(p)
-    assert needle in str(e.value) and str(p) in str(e.value)
+    assert needle in str(e.value)
+    assert str(p) in str(e.value)

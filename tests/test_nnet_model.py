@@ -34,7 +34,8 @@ def test_output_shapes_and_context(model_type, left, right):
     m = net(cfg(model_type=model_type, norm="batchnorm"))
     assert (m.left_context, m.right_context) == (left, right)
     out = m(torch.randn(4, 10 + left + right, 5), "default")
-    assert out["senone"].shape == (4, 10, 7) and out["accent"].shape == (4, 3)
+    assert out["senone"].shape == (4, 10, 7)
+    assert out["accent"].shape == (4, 3)
 
 
 def test_frame_outputs_do_not_depend_on_chunking():
@@ -60,7 +61,8 @@ def test_chunks_cover_every_frame_and_pad_short_utterances():
     assert batch.targets["senone"][3].tolist() == list(range(7)) + [IGNORE] * 3
     assert batch.targets["accent"].tolist() == [2, 2, 2, IGNORE]
     s = ChunkSampler([data], 10, 2, seed=3)
-    assert s.epoch_batches(1) == s.epoch_batches(1) and sorted(sum(s.epoch_batches(2), [])) == sorted(chunks)
+    assert s.epoch_batches(1) == s.epoch_batches(1)
+    assert sorted(sum(s.epoch_batches(2), [])) == sorted(chunks)
 
 
 def test_unlabelled_utterance_gets_no_accent_gradient_but_senone_gradient():
@@ -72,7 +74,8 @@ def test_unlabelled_utterance_gets_no_accent_gradient_but_senone_gradient():
     loss, _, n = masked_ce(out["accent"], accent_t)
     assert n == 1
     (g_acc,) = torch.autograd.grad(loss, x, retain_graph=True)
-    assert g_acc[1].abs().max() == 0 and g_acc[0].abs().max() > 0
+    assert g_acc[1].abs().max() == 0
+    assert g_acc[0].abs().max() > 0
     loss_s, _, _ = masked_ce(out["senone"], senone_t)
     (g_sen,) = torch.autograd.grad(loss_s, x)
     assert g_sen[1].abs().max() > 0
@@ -81,9 +84,11 @@ def test_unlabelled_utterance_gets_no_accent_gradient_but_senone_gradient():
 def test_task_without_any_label_in_batch_is_zero_but_in_graph():
     logits = torch.randn(3, 4, requires_grad=True)
     loss, correct, n = masked_ce(logits, torch.full((3,), IGNORE))
-    assert float(loss.detach()) == 0 and n == 0
+    assert float(loss.detach()) == 0
+    assert n == 0
     loss.backward()
-    assert logits.grad is not None and logits.grad.abs().max() == 0
+    assert logits.grad is not None
+    assert logits.grad.abs().max() == 0
 
 
 def test_gradient_reversal_flips_shared_gradient():
@@ -99,7 +104,8 @@ def test_gradient_reversal_flips_shared_gradient():
     g_plain, g_adv = grads
     trunk = [n for n in g_plain if n.startswith("towers.shared.layers.0")]
     head = [n for n in g_plain if n.startswith("heads.accent")]
-    assert trunk and head
+    assert trunk
+    assert head
     for n in trunk:  # shared layers: reversed and scaled by grl_scale
         assert torch.allclose(g_adv[n], -0.5 * g_plain[n], atol=1e-6)
         assert g_plain[n].abs().max() > 0
@@ -119,18 +125,17 @@ def test_soft_sharing_penalty_pulls_towers_together():
         model = net(c)
         obj = MtlObjective(model, w, penalty)
         opt = torch.optim.SGD(obj.parameters(), lr=0.05)
-        d0 = float(model.soft_sharing_distance().detach())
+        assert float(model.soft_sharing_distance().detach()) == 0.0  # towers start identical
         for _ in range(15):
             loss, _ = obj(x, "default", None, targets)
             opt.zero_grad()
             loss.backward()
             opt.step()
-        return d0, float(model.soft_sharing_distance().detach())
+        return float(model.soft_sharing_distance().detach())
 
-    d0, d_pen = run(1.0)
-    _, d_free = run(0.0)
-    assert d_pen < 0.5 * d0
-    assert d_pen < d_free
+    d_pen = run(1000.0)
+    d_free = run(0.0)
+    assert 0 < d_pen < 0.5 * d_free
 
 
 def test_uncertainty_weights_learn_per_task():
@@ -152,7 +157,8 @@ def test_uncertainty_weights_learn_per_task():
         loss.backward()
         opt.step()
     s = {k: float(v.detach()) for k, v in w.log_vars.items()}
-    assert s["senone"] > 0.5 and s["other"] < -0.5
+    assert s["senone"] > 0.5
+    assert s["other"] < -0.5
     assert s["accent"] == 0.0
     eff = w.current()
     assert eff["other"] > eff["senone"]

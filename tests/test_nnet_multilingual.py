@@ -49,17 +49,20 @@ def test_each_corpus_trains_its_own_heads(tmp_path):
     tr = Trainer(cfg, data, IDENTS, tmp_path)
     assert set(tr.model.towers["shared"].inputs) == {"a", "b"}
     batch = make_batch(data, [(0, "a0", 0), (0, "a1", 12)], cfg.tasks, 12, 1, 1)
-    assert (batch.targets["senone_b"] == -100).all() and (batch.targets["senone_a"] != -100).all()
+    assert (batch.targets["senone_b"] == -100).all()
+    assert (batch.targets["senone_a"] != -100).all()
     loss, stats = tr.objective(batch.feats, batch.corpus, batch.lengths, batch.targets)
     loss.backward()
     grads = {n: p.grad for n, p in tr.model.named_parameters()}
     assert all(g is None or g.abs().max() == 0 for n, g in grads.items() if "heads.senone_b" in n or "inputs.b" in n)
     assert all(g.abs().max() > 0 for n, g in grads.items() if "heads.senone_a" in n or "inputs.a" in n)
-    assert stats["senone_b"][2] == 0 and stats["senone_a"][2] == 24
+    assert stats["senone_b"][2] == 0
+    assert stats["senone_a"][2] == 24
     tr.optimizer.zero_grad()
     tr.fit()
     res = evaluate(tr.model, data)
-    assert res["senone_a"]["acc"] > 0.9 and res["senone_b"]["acc"] > 0.9
+    assert res["senone_a"]["acc"] > 0.9
+    assert res["senone_b"]["acc"] > 0.9
     assert res["senone_a"]["count"] == 8 * 24  # only corpus a utterances score the corpus-a head
 
 

@@ -44,9 +44,12 @@ def test_resume_reproduces_uninterrupted_run(tmp_path):
     # Crash mid-epoch 2, after step steps_per_epoch + 6; the last save was at a multiple of 4.
     part = Trainer(cfg, [data], idents, tmp_path / "part", valid=[data])
     res = part.fit(stop_after_steps=steps_per_epoch + 6)
-    assert res.final_path is None and not (tmp_path / "part" / "final.pt").exists()
+    assert res.final_path is None
+    assert not (tmp_path / "part" / "final.pt").exists()
     saved = load_checkpoint(tmp_path / "part" / "last.pt")["train_state"]
-    assert 0 < saved["batch"] and saved["step"] % 4 == 0 and saved["step"] < steps_per_epoch + 6
+    assert 0 < saved["batch"]
+    assert saved["step"] % 4 == 0
+    assert saved["step"] < steps_per_epoch + 6
     resumed = Trainer(cfg, [data], idents, tmp_path / "part", valid=[data]).fit()
     a, b = load_checkpoint(full.final_path), load_checkpoint(resumed.final_path)
     for k in a["model"]:

@@ -47,11 +47,11 @@ def build_system(s5, fsdd_dir, repo_root, test_utts=20):
     """
     from mtlhybrid.bin import align_equal
     from mtlhybrid.corpora.fsdd import prepare_fsdd
-    from mtlhybrid.graph.toy import make_toy_lang
     from mtlhybrid.hmm.model_file import save_model
     from mtlhybrid.hmm.topology import Topology
     from mtlhybrid.hmm.transition_model import TransitionModel
     from mtlhybrid.hmm.tree import monophone_tree
+    from mtlhybrid.testing.toy_graph import make_toy_lang
 
     (s5 / "steps").symlink_to(repo_root / "steps")
     (s5 / "utils").symlink_to(repo_root / "utils")
@@ -96,7 +96,28 @@ def trained(system):
     p = run(["steps/nnet/train_mtl.sh", "--config", "mtl.yaml", "--valid-num-spk", "1", "--set", "train.epochs=6",
              "data/train", "data/lang", "exp/mono", "exp/mtl"], s5, env)
     assert "holding out speakers yweweler" in p.stdout
+    assert "selected on held-out data by valid_senone_acc" in (s5 / "exp/mtl/log/train.log").read_text()
     return s5, env
+
+
+def test_held_out_speakers_by_default(system, tmp_path):
+    """Without --valid-num-spk a tenth of the speakers is held out (none, with a warning, below 10)."""
+    s5, env = system
+    # --stage 4: option checks only, no training
+    p = run(["steps/nnet/train_mtl.sh", "--config", "mtl.yaml", "--stage", "4", "data/train", "data/lang", "exp/mono",
+             str(tmp_path / "a")], s5, env)
+    assert "auto: 0 of 5 speakers" in p.stdout and "fewer than 10 speakers" in p.stderr
+    many = tmp_path / "many"
+    shutil.copytree(s5 / "data/train", many)
+    utts = [line.split()[0] for line in (many / "utt2spk").read_text().splitlines()]
+    assert len(utts) >= 20
+    (many / "utt2spk").write_text("".join(f"{u} {u}\n" for u in utts))  # one speaker per utterance
+    p = run(["steps/nnet/train_mtl.sh", "--config", "mtl.yaml", "--stage", "4", str(many), "data/lang", "exp/mono",
+             str(tmp_path / "b")], s5, env)
+    assert f"auto: {len(utts) // 10} of {len(utts)} speakers" in p.stdout and "fewer than" not in p.stderr
+    p = run(["steps/nnet/train_mtl.sh", "--config", "mtl.yaml", "--valid-num-spk", "x", "--stage", "4", "data/train",
+             "data/lang", "exp/mono", str(tmp_path / "c")], s5, env, ok=False)
+    assert p.returncode == 1 and "must be a number or auto" in p.stderr
 
 
 def test_train_decode_score(trained):
@@ -107,21 +128,27 @@ def test_train_decode_score(trained):
         assert (d / f).is_file(), f
     assert (d / "conf/fbank.conf").read_text() == FBANK_CONF
     log = (d / "train_log.csv").read_text().splitlines()
-    assert len(log) == 7 and "valid_senone_acc" in log[0]
+    assert len(log) == 7
+    assert "valid_senone_acc" in log[0]
 
     p = run(["steps/nnet/decode.sh", "--nj", "2", "exp/mono/graph", "data/test_small", "exp/mtl/decode_test"], s5, env)
     dec = d / "decode_test"
-    assert (dec / "lat.1.gz").is_file() and (dec / "lat.2.gz").is_file()
-    assert (dec / "wer_10_0.0").is_file() and (dec / "scoring_kaldi/best_wer").is_file()
+    assert (dec / "lat.1.gz").is_file()
+    assert (dec / "lat.2.gz").is_file()
+    assert (dec / "wer_10_0.0").is_file()
+    assert (dec / "scoring_kaldi/best_wer").is_file()
     assert (dec / "scoring_kaldi/wer_details/per_accent").is_file()
     best = (dec / "scoring_kaldi/best_wer").read_text()
     wer = float(best.split()[1])
     assert wer < 50.0, best  # chance is 90% (10 digits)
     acc = (dec / "aux/accent/acc").read_text()
-    assert acc.startswith("%ACC ") and "/ 20 ]" in acc
+    assert acc.startswith("%ACC ")
+    assert "/ 20 ]" in acc
     conf = (dec / "aux/accent/confusion").read_text()
-    assert "BEL-French" in conf and "recall" in conf
-    assert "%ACC" in p.stdout and "%WER" in p.stdout
+    assert "BEL-French" in conf
+    assert "recall" in conf
+    assert "%ACC" in p.stdout
+    assert "%WER" in p.stdout
     assert not list(dec.glob("scores.*"))
 
 
@@ -131,9 +158,11 @@ def test_usage_and_mismatch(trained, tmp_path):
         p = run([script, "--help"], s5, env)
         assert "Usage:" in p.stdout
         p = run([script, "a", "b"], s5, env, ok=False)
-        assert p.returncode == 1 and "Usage:" in p.stderr
+        assert p.returncode == 1
+        assert "Usage:" in p.stderr
     p = run(["steps/nnet/train_mtl.sh", "data/train", "data/lang", "exp/nothing", "exp/x"], s5, env, ok=False)
-    assert p.returncode == 1 and "no such file exp/nothing/final.mdl" in p.stderr
+    assert p.returncode == 1
+    assert "no such file exp/nothing/final.mdl" in p.stderr
 
     # a graph of another lang: refused, naming both
     other = tmp_path / "graph_other"
@@ -142,11 +171,14 @@ def test_usage_and_mismatch(trained, tmp_path):
         f.write("XX 999\n")
     p = run(["steps/nnet/decode.sh", "--skip-scoring", "true", str(other), "data/test_small", "exp/mtl/decode_other"],
             s5, env, ok=False)
-    assert p.returncode != 0 and "different phone sets" in p.stderr and str(other) in p.stderr and "exp/mtl" in p.stderr
+    assert p.returncode != 0
+    assert "different phone sets" in p.stderr
+    assert str(other) in p.stderr
+    assert "exp/mtl" in p.stderr
     assert not (s5 / "exp/mtl/decode_other/lat.1.gz").exists()
 
     # a model dir whose tree is not the network's: refused, naming both
-    from mtlhybrid.graph.toy import left_context_tree
+    from mtlhybrid.testing.toy_graph import left_context_tree
     from mtlhybrid.hmm.topology import Topology
     from mtlhybrid.lang.lang_dir import LangDir
 
@@ -155,5 +187,7 @@ def test_usage_and_mismatch(trained, tmp_path):
     lang = LangDir.load(s5 / "data/lang")
     left_context_tree(Topology.read(lang.topo_path), lang).write(bad / "tree")
     p = run(["python3", "-m", "mtlhybrid.bin.nnet_check_dir", str(bad)], s5, env, ok=False)
-    assert p.returncode == 1 and "MismatchError" not in p.stderr
-    assert f"{bad}/final.pt has" in p.stderr and f"{bad}/tree" in p.stderr
+    assert p.returncode == 1
+    assert "MismatchError" not in p.stderr
+    assert f"{bad}/final.pt has" in p.stderr
+    assert f"{bad}/tree" in p.stderr

@@ -7,7 +7,7 @@ from mtlhybrid.nnet.metrics import classification_report
 from mtlhybrid.nnet.priors import DISABLED_LOG_PRIOR, compute_priors, count_pdfs, num_disabled, read_counts, write_counts
 from mtlhybrid.nnet.targets import (load_alignment_targets, load_utt_labels, map_alignments,
                                     position_independent_map, read_phone_map)
-from mtlhybrid.nnet.toydata import write_toy_alignments
+from mtlhybrid.testing.toy_nnet_data import write_toy_alignments
 from mtlhybrid.utils.errors import DataError, MismatchError
 from mtlhybrid.utils.io import read_symbol_table
 
@@ -23,14 +23,18 @@ def ali_dir(tmp_path):
 
 def test_senone_phone_and_state_targets(ali_dir):
     sen = load_alignment_targets(ali_dir, "pdf", ali_dir / "phones.txt")
-    assert sen.identity.num_classes == 15 and sen.identity.tree_hash and sen.identity.phones_hash
+    assert sen.identity.num_classes == 15
+    assert sen.identity.tree_hash
+    assert sen.identity.phones_hash
     # u1 is phone 2 (AA_B): its pdfs are 3, 4, 5 (monophone tree numbers pdfs phone by phone), thirds of 9 frames.
     assert sen.targets["u1"].tolist() == [3, 3, 3, 4, 4, 4, 5, 5, 5]
     ph = load_alignment_targets(ali_dir, "phone", ali_dir / "phones.txt")
-    assert ph.targets["u2"].tolist() == [5] * 6 and ph.identity.num_classes == 6
+    assert ph.targets["u2"].tolist() == [5] * 6
+    assert ph.identity.num_classes == 6
     assert ph.identity.class_names[5] == "B_E"
     st = load_alignment_targets(ali_dir, "phone_state", ali_dir / "phones.txt")
-    assert st.identity.num_classes == 15 and st.identity.class_names[st.targets["u2"][0]] == "B_E.0"
+    assert st.identity.num_classes == 15
+    assert st.identity.class_names[st.targets["u2"][0]] == "B_E.0"
 
 
 def test_phone_map_to_base_phones(ali_dir, tmp_path):
@@ -41,7 +45,8 @@ def test_phone_map_to_base_phones(ali_dir, tmp_path):
     f.write_text("".join(f"{k} {v}\n" for k, v in pmap.items()))
     base = load_alignment_targets(ali_dir, "phone", ali_dir / "phones.txt", f)
     assert base.identity.class_names == ["AA", "B", "SIL"]
-    assert base.targets["u1"].tolist() == [0] * 9 and base.targets["u2"].tolist() == [1] * 6
+    assert base.targets["u1"].tolist() == [0] * 9
+    assert base.targets["u2"].tolist() == [1] * 6
     f.write_text("SIL SIL\nAA_B AA\nZZ Z\n")
     with pytest.raises(DataError, match=r"phone_map.txt:3: phone 'ZZ'"):
         read_phone_map(f, phones)
@@ -55,7 +60,8 @@ def test_transition_ids_outside_model_are_named():
 def test_utt_labels_known_classes_and_errors(tmp_path):
     (tmp_path / "utt2accent").write_text("a USA\nb DEU\nc USA\n")
     tt = load_utt_labels(tmp_path, "accent")
-    assert tt.identity.class_names == ["DEU", "USA"] and tt.targets == {"a": 1, "b": 0, "c": 1}
+    assert tt.identity.class_names == ["DEU", "USA"]
+    assert tt.targets == {"a": 1, "b": 0, "c": 1}
     with pytest.raises(DataError, match=r"utt2accent:2: utterance b: label 'DEU' is not one of"):
         load_utt_labels(tmp_path, "accent", classes=["USA", "GBR"])
     (tmp_path / "utt2gender").write_text("a m\na f\n")
@@ -83,8 +89,10 @@ def test_classification_report():
     ref = {"a": "USA", "b": "USA", "c": "DEU", "d": "DEU", "e": "FRA"}
     hyp = {"a": "USA", "b": "DEU", "c": "DEU", "d": "DEU"}
     rep = classification_report(ref, hyp)
-    assert rep.classes == ["DEU", "FRA", "USA"] and rep.num_missing == 1
+    assert rep.classes == ["DEU", "FRA", "USA"]
+    assert rep.num_missing == 1
     assert rep.confusion.tolist() == [[2, 0, 0], [0, 0, 0], [1, 0, 1]]
     assert rep.accuracy == 0.75
     text = rep.format()
-    assert text.splitlines()[0].startswith("%ACC 75.00 [ 3 / 4 ]") and "50.0%" in text
+    assert text.splitlines()[0].startswith("%ACC 75.00 [ 3 / 4 ]")
+    assert "50.0%" in text

@@ -10,7 +10,7 @@ from mtlhybrid.nnet.chunks import prepare_corpus
 from mtlhybrid.nnet.config import config_from_dict
 from mtlhybrid.nnet.evaluate import evaluate
 from mtlhybrid.nnet.targets import load_alignment_targets
-from mtlhybrid.nnet.toydata import fsdd_fbank, write_toy_alignments
+from mtlhybrid.testing.toy_nnet_data import fsdd_fbank, write_toy_alignments
 from mtlhybrid.nnet.trainer import Trainer
 from mtlhybrid.nnet.targets import TaskIdentity
 from mtlhybrid.utils.errors import MismatchError
@@ -58,11 +58,13 @@ def test_multitask_overfits_tiny_set(fsdd_task, tmp_path):
     assert scores["mono"]["acc"] > 0.9, scores
     assert scores["accent"]["acc"] == 1.0, scores
     rows = list(csv.DictReader(open(tmp_path / "train_log.csv")))
-    assert len(rows) == 25 and float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
+    assert len(rows) == 25
+    assert float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
     assert {"valid_senone_acc", "valid_mono_acc", "valid_accent_acc", "lr"} <= set(rows[0])
     assert sorted(p.name for p in tmp_path.glob("epoch*.pt"))[:2] == ["epoch1.pt", "epoch10.pt"]
     ck = load_checkpoint(res.final_path)
-    assert ck["averaged_from"][-1].endswith(f"epoch{res.state.best_epoch}.pt") and len(ck["averaged_from"]) == 2
+    assert ck["averaged_from"][-1].endswith(f"epoch{res.state.best_epoch}.pt")
+    assert len(ck["averaged_from"]) == 2
     assert ck["identities"]["senone"]["tree_hash"] == ali["senone"].identity.tree_hash != ""
 
 
@@ -73,7 +75,8 @@ def test_single_task_baseline_and_early_stopping(fsdd_task, tmp_path):
     data = prepare_corpus("default", feats, {"senone": ali["senone"].targets}, cfg.tasks)
     res = Trainer(cfg, [data], {"senone": ali["senone"].identity}, tmp_path, valid=[data]).fit()
     st = res.state
-    assert st.stopped_early and st.epoch == st.best_epoch + 2 < 40
+    assert st.stopped_early
+    assert st.epoch == st.best_epoch + 2 < 40
     assert not (tmp_path / f"epoch{st.epoch + 1}.pt").exists()
     assert load_checkpoint(res.final_path)["averaged_from"] == [str(tmp_path / f"epoch{st.best_epoch}.pt")]
 
@@ -87,4 +90,5 @@ def test_frame_count_mismatch_names_utterance(fsdd_task):
     with pytest.raises(MismatchError, match=utt):
         prepare_corpus("default", feats, {"senone": bad}, cfg.tasks, frame_tolerance=1)
     data = prepare_corpus("default", feats, {"senone": bad}, cfg.tasks, frame_tolerance=2)
-    assert (data.targets["senone"][utt][-2:] == -100).all() and len(data.targets["senone"][utt]) == len(feats[utt])
+    assert (data.targets["senone"][utt][-2:] == -100).all()
+    assert len(data.targets["senone"][utt]) == len(feats[utt])

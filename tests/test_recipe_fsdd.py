@@ -36,12 +36,15 @@ def test_help_and_usage():
     for opt in ("--corpus-dir", "--download", "--test-speakers", "--loso", "--src-nnet", "--adapt-sizes", "--stop-stage"):
         assert opt in p.stdout, opt
     p = run(["./run.sh", "stray"], ok=False)
-    assert p.returncode != 0 and "unexpected argument 'stray'" in p.stderr and "Usage:" in p.stderr
+    assert p.returncode != 0
+    assert "unexpected argument 'stray'" in p.stderr
+    assert "Usage:" in p.stderr
     p = run(["./run.sh", "--no-such-option", "1"], ok=False)
     assert p.returncode != 0
     for script in ("local/data_prep.sh", "local/prepare_lang.sh", "local/check_corpus.sh", "local/download_fsdd.sh"):
         p = run([script], ok=False)
-        assert p.returncode == 1 and "Usage:" in p.stderr, script
+        assert p.returncode == 1, script
+        assert "Usage:" in p.stderr, script
 
 
 def test_missing_corpus_names_the_path_and_how_to_get_it(tmp_path):
@@ -50,7 +53,8 @@ def test_missing_corpus_names_the_path_and_how_to_get_it(tmp_path):
     p = run(["./run.sh", "--corpus-dir", str(empty), "--data", str(tmp_path / "data")], ok=False)
     assert p.returncode != 0
     assert f"FSDD not found in {empty}" in p.stderr
-    assert "--download true" in p.stderr and "github.com/Jakobovski/free-spoken-digit-dataset" in p.stderr
+    assert "--download true" in p.stderr
+    assert "github.com/Jakobovski/free-spoken-digit-dataset" in p.stderr
     assert not (tmp_path / "data").exists()
 
 
@@ -61,7 +65,8 @@ def test_stage0_speaker_disjoint_with_accents(fsdd_dir, tmp_path):
     train, test = table(data / "train/utt2spk"), table(data / "test/utt2spk")
     assert set(test.values()) == {"lucas", "theo"}
     assert set(train.values()) == {"jackson", "nicolas", "yweweler"}
-    assert len(train) == 3 * 10 * 2 and len(test) == 2 * 10 * 2
+    assert len(train) == 3 * 10 * 2
+    assert len(test) == 2 * 10 * 2
     for part, utts in (("train", train), ("test", test)):
         accents = table(data / part / "utt2accent")
         assert set(accents) == set(utts)
@@ -125,8 +130,10 @@ def test_download_from_a_local_copy(fsdd_dir, tmp_path):
     assert sorted(x.name for x in (dest / "recordings").iterdir()) == [
         "0_jackson_0.wav", "0_nicolas_0.wav", "1_jackson_0.wav", "1_nicolas_0.wav"]
     assert [x.name for x in (dest / "recordings_unlisted").iterdir()] == ["2_stranger_0.wav"]
-    assert "speaker stranger is not in" in p.stderr and "1 recordings moved" in p.stderr
-    assert (dest / "README.md").is_file() and (repo / "recordings").is_dir()
+    assert "speaker stranger is not in" in p.stderr
+    assert "1 recordings moved" in p.stderr
+    assert (dest / "README.md").is_file()
+    assert (repo / "recordings").is_dir()
     # The corpus it leaves is one stage 0 accepts.
     p = run(["local/data_prep.sh", "--test-speakers", "nicolas", str(dest), str(tmp_path / "data")])
     assert set(table(tmp_path / "data/train/utt2accent").values()) == {"USA"}
@@ -141,10 +148,12 @@ def test_download_without_network_fails_clearly(tmp_path):
     assert p.returncode == 1
     assert "could not download FSDD from http://127.0.0.1:9/nobody/fsdd" in p.stderr
     assert "--repo" in p.stderr
-    assert not dest.exists() and not list(tmp_path.glob(".fsdd_download*"))
+    assert not dest.exists()
+    assert not list(tmp_path.glob(".fsdd_download*"))
     # Without --download, stage 0 says where it looked.
     p = run(["local/check_corpus.sh", "--download", "false", str(dest)], ok=False)
-    assert p.returncode == 1 and f"FSDD not found in {dest}" in p.stderr
+    assert p.returncode == 1
+    assert f"FSDD not found in {dest}" in p.stderr
 
 
 def test_lang_stage_digits_and_isolated_grammar(tmp_path):
@@ -152,18 +161,23 @@ def test_lang_stage_digits_and_isolated_grammar(tmp_path):
     lang = tmp_path / "data/lang"
     words = [line.split()[0] for line in (lang / "words.txt").read_text().splitlines()]
     digits = ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"]
-    assert set(digits) <= set(words) and "<UNK>" in words
+    assert set(digits) <= set(words)
+    assert "<UNK>" in words
     phones = [line.split()[0] for line in (lang / "phones.txt").read_text().splitlines()]
     assert "ZH_B" in phones  # all 39 CMUdict phones, as a larger-vocabulary model has them
     pmap = table(lang / "phones/base_phone_map.txt")
-    assert pmap["AH_B"].strip() == "AH" and pmap["SIL"].strip() == "SIL" and not any(k.startswith("#") for k in pmap)
+    assert pmap["AH_B"].strip() == "AH"
+    assert pmap["SIL"].strip() == "SIL"
+    assert not any(k.startswith("#") for k in pmap)
     assert (tmp_path / "data/lang_test/G.fst").is_file()
     arpa = (tmp_path / "data/local/lm/digits.arpa").read_text()
-    assert "ngram 1=" in arpa and "isolated-digit grammar" in p.stdout
+    assert "ngram 1=" in arpa
+    assert "isolated-digit grammar" in p.stdout
 
 
 def test_adaptation_stage_skips_without_source(tmp_path):
     p = run(["./run.sh", "--stage", "8", "--stop-stage", "8", "--src-nnet", str(tmp_path / "no_model"),
              "--data", str(tmp_path / "data"), "--exp", str(tmp_path / "exp")])
     assert f"stage 8 skipped: no source network {tmp_path / 'no_model'}/final.pt" in p.stderr
-    assert p.stdout.rstrip().endswith("done") and not (tmp_path / "exp").exists()
+    assert p.stdout.rstrip().endswith("done")
+    assert not (tmp_path / "exp").exists()

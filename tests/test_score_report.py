@@ -1,4 +1,4 @@
-"""utils/best_wer.sh, scoring a decode dir in Kaldi's layout, and the result tables."""
+"""utils/best_wer.sh, scoring a decode dir in Kaldi's layout, reading it back, and the table layout."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import subprocess
 
 from mtlhybrid.bin import score_kaldi_wer as score_kaldi_wer_tool
 from mtlhybrid.score.best import best_wer_line, parse_wer_line
-from mtlhybrid.score.report import collect_results, format_table, wer_matrix
+from mtlhybrid.score.exp_reader import find_runs
+from mtlhybrid.score.results_markdown import markdown_table
 
 LINES = [
     "exp/tri1/decode_test/wer_10_0.0:%WER 12.50 [ 5 / 40, 1 ins, 2 del, 2 sub ]\n",
@@ -33,9 +34,11 @@ def test_best_wer_sh(repo_root, script_env, tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout == "%WER 10.00 [ 4 / 40, 1 ins, 1 del, 2 sub ] exp/tri1/decode_test/wer_11_0.0\n"
     bad = subprocess.run([str(script), "extra-arg"], capture_output=True, text=True, env=script_env, timeout=60)
-    assert bad.returncode == 1 and "Usage" in bad.stderr
+    assert bad.returncode == 1
+    assert "Usage" in bad.stderr
     help_ = subprocess.run([str(script), "--help"], capture_output=True, text=True, env=script_env, timeout=60)
-    assert help_.returncode == 0 and "Usage" in help_.stdout
+    assert help_.returncode == 0
+    assert "Usage" in help_.stdout
 
 
 def _decode_dir(tmp_path, name="exp/tri1/decode_test"):
@@ -69,7 +72,8 @@ def test_score_decode_dir_writes_kaldi_layout(tmp_path, capsys):
     assert (dec / "wer_7_0.5").read_text().startswith("%WER 37.50 [ 3 / 8, 0 ins, 3 del, 0 sub ]")
     assert (dec / "scoring_kaldi" / "best_wer").read_text() == f"%WER 12.50 [ 1 / 8, 0 ins, 0 del, 1 sub ] {dec}/wer_8_0.0\n"
     wd = dec / "scoring_kaldi" / "wer_details"
-    assert (wd / "lmwt").read_text() == "8\n" and (wd / "wip").read_text() == "0.0\n"
+    assert (wd / "lmwt").read_text() == "8\n"
+    assert (wd / "wip").read_text() == "0.0\n"
     assert sorted(p.name for p in wd.iterdir()) == ["lmwt", "ops", "per_accent", "per_spk", "per_utt", "wip"]
     per_spk = [l.split() for l in (wd / "per_spk").read_text().splitlines()]
     assert per_spk[3] == ["theo", "raw", "2", "3", "2", "1", "0", "0", "1", "1"]
@@ -87,7 +91,7 @@ def test_score_decode_dir_writes_kaldi_layout(tmp_path, capsys):
     assert "penalty_" in capsys.readouterr().err
 
 
-def test_collect_results_and_tables(tmp_path):
+def test_find_runs_reads_best_of_each_decode_dir(tmp_path):
     data, dec = _decode_dir(tmp_path)
     score_kaldi_wer_tool.main([str(data), str(dec)])
     # a second system scored only with wer_* files (no best_wer), and one not scored yet
@@ -96,14 +100,18 @@ def test_collect_results_and_tables(tmp_path):
     (other / "wer_9_0.0").write_text("%WER 6.25 [ 1 / 16, 1 ins, 0 del, 0 sub ]\n%SER 10.00 [ 1 / 10 ]\n")
     (other / "wer_10_0.0").write_text("%WER 18.75 [ 3 / 16, 1 ins, 2 del, 0 sub ]\n")
     (tmp_path / "exp" / "mtl" / "decode_dev").mkdir()
-    rows = collect_results([tmp_path / "exp" / "tri1", tmp_path / "exp" / "mtl"])
-    assert [(r.system, r.test_set, r.wer, r.lmwt, r.wip) for r in rows] == [
-        ("tri1", "test", 12.5, "8", "0.0"), ("mtl", "test", 6.25, "9", "0.0")]
-    table = format_table(rows, ["system", "test_set", ("%WER", "wer"), ("ins", "ins"), ("LM wt", "lmwt")]).splitlines()
-    assert table[0].split() == ["system", "test_set", "%WER", "ins", "LM", "wt"]
-    assert table[2].split() == ["tri1", "test", "12.50", "0", "8"]
-    assert table[3].split() == ["mtl", "test", "6.25", "1", "9"]
-    assert table[2].index("12.50") + len("12.50") == table[3].index("6.25") + len("6.25")  # numbers right-aligned
-    matrix, cols = wer_matrix(rows)
-    assert cols == ["system", "test"] and matrix[1] == {"system": "mtl", "test": 6.25}
-    assert format_table([{"system": "x"}], ["system", "test"]).splitlines()[2].split() == ["x", "-"]
+    runs, tests = find_runs(tmp_path / "exp")
+    found = [(r.name, t, s.wer, s.lmwt, s.wip) for r in runs for t, s in r.decodes.items()]
+    assert found == [("mtl", "test", 6.25, "9", "0.0"), ("tri1", "test", 12.5, "8", "0.0")]
+    assert tests == ["test"]
+
+
+def test_markdown_table_aligns_numbers_right():
+    table = markdown_table(["system", "%WER"], [["tri1", "12.50"], ["mtl", "6.25"]]).splitlines()
+    assert table[0].split("|")[1].strip() == "system"
+    assert table[2].index("12.50") + len("12.50") == table[3].index("6.25") + len("6.25")
+
+
+def test_markdown_table_pads_blank_cells():
+    row = markdown_table(["system", "test"], [["x", ""]]).splitlines()[2]
+    assert [c.strip() for c in row.split("|")[1:-1]] == ["x", ""]

@@ -111,7 +111,8 @@ def test_write_wer_details_and_breakdown_tool(tmp_path, capsys):
     written = write_wer_details(tmp_path / "wd", r, utt2spk, {"accent": {"spk1-u1": "usa", "spk2-u3": "usa"}})
     assert sorted(p.name for p in written) == ["ops", "per_accent", "per_spk", "per_utt"]
     per_utt = (tmp_path / "wd" / "per_utt").read_text()
-    assert per_utt.count("#csid") == 3 and "spk1-u1 #csid 4 1 0 1" in per_utt
+    assert per_utt.count("#csid") == 3
+    assert "spk1-u1 #csid 4 1 0 1" in per_utt
     per_accent = (tmp_path / "wd" / "per_accent").read_text().splitlines()
     assert per_accent[1].split()[:2] == ["<none>", "raw"]  # spk1-u2 has no accent label
     # the breakdown tool rebuilds per_spk from per_utt alone
@@ -147,4 +148,5 @@ def test_read_transcripts_empty_utterance_and_result_round_trip(tmp_path):
     r = compute_wer(read_transcripts(str(f)), {"u1": ["x"], "u2": ["a", "b"]})
     assert (r.ins, r.words) == (1, 2)
     back = WerResult.from_dict(r.to_dict())
-    assert back.kaldi_text() == r.kaldi_text() and back.utts["u1"].alignment == [("***", "x")]
+    assert back.kaldi_text() == r.kaldi_text()
+    assert back.utts["u1"].alignment == [("***", "x")]

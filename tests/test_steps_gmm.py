@@ -68,12 +68,15 @@ def test_monophone_decodes_held_out_speakers_far_better_than_chance(gmm_systems)
 
 def test_scoring_layout_and_breakdowns(gmm_systems):
     d = gmm_systems / "exp/mono/decode_test"
-    assert (d / "wer_10_0.0").is_file() and (d / "wer_17_1.0").is_file()
+    assert (d / "wer_10_0.0").is_file()
+    assert (d / "wer_17_1.0").is_file()
     details = d / "scoring_kaldi" / "wer_details"
     per_spk = (details / "per_spk").read_text()
-    assert "lucas" in per_spk and "theo" in per_spk
+    assert "lucas" in per_spk
+    assert "theo" in per_spk
     per_accent = (details / "per_accent").read_text()
-    assert "USA" in per_accent and "DEU-German" in per_accent
+    assert "USA" in per_accent
+    assert "DEU-German" in per_accent
 
 
 def test_triphone_tree_has_more_leaves_and_higher_likelihood(gmm_systems):
@@ -128,17 +131,21 @@ def test_decoding_refuses_mismatched_inputs(gmm_systems, tmp_path):
     run(f"cp -r {w}/exp/mono/graph {other}")
     (other / "phones.txt").write_text((other / "phones.txt").read_text().replace("SIL ", "SILENCE ", 1))
     res = run(f"steps/decode.sh --nj 1 {other} {w}/data/test {w}/exp/mono/decode_other", check=False)
-    assert res.returncode != 0 and "not compatible" in res.stderr
+    assert res.returncode != 0
+    assert "not compatible" in res.stderr
     # Features of the wrong dimension (no deltas: 13 instead of 39).
     res = run(f"python3 -m mtlhybrid.bin.gmm_compute_likes --delta-order 0 {w}/exp/mono/final.mdl {w}/data/test ark:/dev/null", check=False)
-    assert res.returncode != 0 and "dimension 13" in res.stderr and "expects 39" in res.stderr
+    assert res.returncode != 0
+    assert "dimension 13" in res.stderr
+    assert "expects 39" in res.stderr
     # An empty test set.
     empty = tmp_path / "empty"
     empty.mkdir()
     for f in ("feats.scp", "cmvn.scp"):
         (empty / f).write_text("")
     res = run(f"steps/decode.sh --nj 1 {w}/exp/mono/graph {empty} {w}/exp/mono/decode_empty", check=False)
-    assert res.returncode != 0 and "empty test set" in res.stderr
+    assert res.returncode != 0
+    assert "empty test set" in res.stderr
 
 
 def test_training_refuses_words_missing_from_lang(gmm_systems, tmp_path):
@@ -149,7 +156,9 @@ def test_training_refuses_words_missing_from_lang(gmm_systems, tmp_path):
     lines[0] = lines[0].split()[0] + " ZEBRA"
     (bad / "text").write_text("\n".join(lines) + "\n")
     res = run(f"steps/align_si.sh --nj 1 {bad} {w}/data/lang {w}/exp/mono {tmp_path}/ali", check=False)
-    assert res.returncode != 0 and "ZEBRA" in res.stderr and "missing from" in res.stderr
+    assert res.returncode != 0
+    assert "ZEBRA" in res.stderr
+    assert "missing from" in res.stderr
 
 
 def test_train_deltas_tree_stats_see_the_models_cmvn_and_mix_up_after_init(gmm_systems):
@@ -192,7 +201,8 @@ def test_lda_mllt_system_layout_and_transform(lda_mllt_system):
     assert final.shape == lda.shape == (40, 13 * 7)  # 13 MFCCs spliced +-3, projected to Kaldi's 40
     assert not np.allclose(final, lda)  # MLLT was composed in
     m = re.search(r"improvement for MLLT is ([0-9.e+-]+) per frame", (d / "log/mupdate.2.log").read_text())
-    assert m and float(m.group(1)) > 0
+    assert m, "no MLLT objective in mupdate.2.log"
+    assert float(m.group(1)) > 0
 
 
 def test_lda_mllt_system_decodes_and_aligns(lda_mllt_system):
@@ -200,7 +210,8 @@ def test_lda_mllt_system_decodes_and_aligns(lda_mllt_system):
     assert best_wer(d / "decode_test") < 40.0
     ali = d.parent / "tri2b_ali"
     assert (ali / "final.mat").read_bytes() == (d / "final.mat").read_bytes()  # align_si.sh used the LDA+MLLT features
-    assert (ali / "ali.1.gz").is_file() and (ali / "ali.2.gz").is_file()
+    assert (ali / "ali.1.gz").is_file()
+    assert (ali / "ali.2.gz").is_file()
 
 
 @pytest.fixture(scope="module")
@@ -229,8 +240,10 @@ def test_sat_system_has_per_speaker_transforms_that_raise_likelihood(sat_system)
     assert set(trans) == train_spk
     assert all(m.shape == (40, 41) for m in trans.values())
     gains = _fmllr_gains(sorted((d / "log").glob("fmllr.*.log")))
-    assert gains and all(g > 0 for g in gains)
-    assert (d / "final.alimdl").is_file() and (d / "final.mat").is_file()
+    assert gains
+    assert all(g > 0 for g in gains)
+    assert (d / "final.alimdl").is_file()
+    assert (d / "final.mat").is_file()
 
 
 def test_fmllr_decode_adapts_test_speakers(sat_system):
@@ -245,7 +258,7 @@ def test_fmllr_decode_adapts_test_speakers(sat_system):
     # fMLLR raised the test data's likelihood for every speaker (pre_trans: from the SI pass).
     per_spk = [float(m.group(1)) for log in sorted((d / "log").glob("fmllr.pre_trans.*.log"))
                for m in re.finditer(r"speaker \S+: objf improvement ([0-9.e+-]+) per frame", log.read_text())]
-    assert len(per_spk) == len(test_spk) and all(g > 0 for g in per_spk)
+    assert len(per_spk) == len(test_spk)
+    assert all(g > 0 for g in per_spk)
     assert best_wer(sat_system / "decode_test.si") < 40.0
     assert best_wer(d) < 40.0
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import json
 import shutil
 import subprocess
@@ -45,7 +46,8 @@ def test_speaker_splits_default_plan():
     test_voices = {spk.voice.split("+")[-1] for s in ("test_seen", "test_unseen") for spk in splits[s]}
     assert not train_voices & test_voices
     pools = _variant_pools(0)
-    assert not set(pools["train"]) & set(pools["test"]) and not set(pools["dev"]) & set(pools["test"])
+    assert not set(pools["train"]) & set(pools["test"])
+    assert not set(pools["dev"]) & set(pools["test"])
     # flite voices are training speakers with their documented accents
     flite = {spk.voice: (spk.accent, spk.gender) for spk in splits["train"] if spk.engine == "flite"}
     assert flite == {"kal": ("en-us", "m"), "rms": ("en-us", "m"), "slt": ("en-us", "f"), "awb": ("en-gb-scotland", "m")}
@@ -73,9 +75,13 @@ def test_sentence_pools_disjoint():
     # test_seen and test_unseen read the same sentences, so their WERs compare accents
     seen = sorted(" ".join(u.words) for u in plan.splits["test_seen"])
     unseen = sorted(" ".join(u.words) for u in plan.splits["test_unseen"])
-    assert len(seen) == 30 and len(unseen) == 30 and seen == unseen
+    assert len(seen) == 30
+    assert len(unseen) == 30
+    assert seen == unseen
     lm = {" ".join(s) for s in plan.lm_text}
-    assert len(lm) == 120 + 300 and texts["train"] <= lm and not lm & (texts["dev"] | texts["test_seen"])
+    assert len(lm) == 120 + 300
+    assert texts["train"] <= lm
+    assert not lm & (texts["dev"] | texts["test_seen"])
     vocab = set(plan.vocabulary)
     assert all(w in vocab for s in SPLITS for u in plan.splits[s] for w in u.words)
     assert plan_corpus(cfg).splits == plan.splits  # deterministic
@@ -91,7 +97,9 @@ def test_sentence_pools_from_prompt_file(tmp_path):
     plan = plan_corpus(cfg)
     train = {" ".join(u.words) for u in plan.splits["train"]}
     held = {" ".join(u.words) for s in ("dev", "test_seen", "test_unseen") for u in plan.splits[s]}
-    assert train and held and not train & held
+    assert train
+    assert held
+    assert not train & held
     assert {" ".join(s) for s in plan.lm_text} == train  # the LM text is the training pool
     small = dataclasses.replace(cfg, utts_per_test_spk=10)
     with pytest.raises(MtlHybridError, match="usable prompts"):
@@ -158,7 +166,8 @@ def test_small_corpus_data_dirs(small_corpus):
             info = sf.info(wav)
             assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
             x, _ = sf.read(wav)
-            assert np.sqrt(np.mean(x ** 2)) > 0.01 and 0.5 < len(x) / 16000 < 8
+            assert np.sqrt(np.mean(x ** 2)) > 0.01
+            assert 0.5 < len(x) / 16000 < 8
             assert abs(float(durs[utt]) - len(x) / 16000) < 1e-3
 
 
@@ -216,11 +225,14 @@ def test_prepare_data_script(repo_root, script_env, tmp_path, espeak, sox):
     s5 = repo_root / "egs" / "synth_accents" / "s5"
     run = lambda *args: subprocess.run(["local/prepare_data.sh", *args], cwd=s5, env=script_env, capture_output=True, text=True)
     r = run("--help")
-    assert r.returncode == 0 and "Usage: local/prepare_data.sh" in r.stdout
+    assert r.returncode == 0
+    assert "Usage: local/prepare_data.sh" in r.stdout
     r = run(str(tmp_path / "only-one"))
-    assert r.returncode == 1 and "Usage:" in r.stderr
+    assert r.returncode == 1
+    assert "Usage:" in r.stderr
     r = run("--prompts", str(tmp_path / "missing.txt"), str(tmp_path / "w"), str(tmp_path / "d"))
-    assert r.returncode == 1 and "no such file" in r.stdout
+    assert r.returncode == 1
+    assert "no such file" in r.stdout
     r = run("--num-train-spk", "6", "--utts-per-spk", "1", "--utts-per-test-spk", "1", "--num-unseen-spk-per-accent", "1",
             "--vocab-size", "400", "--lm-sentences", "0", "--flite", "false", str(tmp_path / "wav"), str(tmp_path / "data"))
     assert r.returncode == 0, r.stderr
@@ -232,3 +244,29 @@ def test_prepare_data_script(repo_root, script_env, tmp_path, espeak, sox):
                        cwd=s5, env=script_env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "re.wav").read_bytes() == Path(utt[1]).read_bytes()
+
+
+def _hashes(root: Path) -> dict:
+    import hashlib
+
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*.wav"))}
+
+
+def test_stage0_twice_gives_identical_audio(repo_root, script_env, tmp_path, espeak, sox):
+    """Stage 0 run twice, the second time with another job count, hash seed, locale, HOME and a
+    user's SOX_OPTS (no dither), synthesizes the same bytes: nothing outside the recorded
+    settings reaches the audio."""
+    args = ["--accents", "en-us,en-gb-scotland,en-029", "--unseen-accents", "en-029", "--num-train-spk", "2",
+            "--utts-per-spk", "1", "--utts-per-test-spk", "1", "--num-unseen-spk-per-accent", "1",
+            "--vocab-size", "400", "--lm-sentences", "0", "--no-flite", "--augment", "1.0"]
+    home = tmp_path / "home"
+    home.mkdir()
+    other_env = dict(script_env, SOX_OPTS="-D", PYTHONHASHSEED="123", LC_ALL="C.UTF-8", HOME=str(home))
+    for name, nj, env in (("a", "2", dict(script_env, PYTHONHASHSEED="0")), ("b", "1", other_env)):
+        r = subprocess.run([os.sys.executable, "-m", "mtlhybrid.bin.synth_accents_prep", "--nj", nj, *args,
+                            str(tmp_path / name / "wav"), str(tmp_path / name / "data")],
+                           cwd=repo_root, env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+    a, b = _hashes(tmp_path / "a" / "wav"), _hashes(tmp_path / "b" / "wav")
+    assert len(a) == 2 + 2 + 2 + 1  # train, dev, test_seen, test_unseen
+    assert a == b

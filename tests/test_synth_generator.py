@@ -57,8 +57,10 @@ def test_every_shape_appears_and_articles_agree():
             if a in ("A", "AN"):
                 assert (a == "AN") == starts_with_vowel_sound(nxt), (a, nxt)
     # the article follows the sound, not the spelling
-    assert starts_with_vowel_sound("hour") and starts_with_vowel_sound("apple")
-    assert not starts_with_vowel_sound("university") and not starts_with_vowel_sound("one")
+    assert starts_with_vowel_sound("hour")
+    assert starts_with_vowel_sound("apple")
+    assert not starts_with_vowel_sound("university")
+    assert not starts_with_vowel_sound("one")
     assert shapes == set(SHAPES) == {"command", "list", "number", "question", "statement", "subordinate"}
 
 

@@ -112,5 +112,6 @@ def test_matrix_files_are_kaldis_and_compose(tmp_path):
                                apply_transform(x[:, :2], compose_transforms(b, b, b_is_affine=True)), rtol=1e-5)
     n = write_transforms(f"ark:{tmp_path}/trans.1", [("spk1", b), ("spk2", 2 * b)])
     back = read_transforms(f"ark:{tmp_path}/trans.1")
-    assert n == 2 and list(back) == ["spk1", "spk2"]
+    assert n == 2
+    assert list(back) == ["spk1", "spk2"]
     np.testing.assert_allclose(back["spk2"], 2 * b, rtol=1e-6)

@@ -53,7 +53,8 @@ def test_parse_specifier_kinds_options_and_plain_names():
     assert parse_specifier("ark,t:out.txt") == Specifier(("ark",), frozenset({"t"}), "out.txt")
     assert parse_specifier("scp,p:feats.scp").is_script
     s = parse_specifier("ark,scp:a.ark,a.scp")
-    assert s.is_both and ark_scp_paths("ark,scp:a.ark,a.scp") == ("a.ark", "a.scp")
+    assert s.is_both
+    assert ark_scp_paths("ark,scp:a.ark,a.scp") == ("a.ark", "a.scp")
     assert ark_scp_paths("scp,ark:a.scp,a.ark") == ("a.ark", "a.scp")
     assert parse_specifier("ark:gunzip -c ali.1.gz|").target == "gunzip -c ali.1.gz|"
     # plain names stay whole, including an rxfilename with an offset
@@ -145,8 +146,11 @@ def test_feat_to_dim_takes_a_plain_scp_and_ark(mfccs, tmp_path):
     dim = str(mfccs["0_jackson_0"].shape[1])
     for spec in (f"{tmp_path}/f.scp", f"scp:{tmp_path}/f.scp", f"ark:{tmp_path}/f.ark"):
         r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.feat_to_dim", spec], capture_output=True, text=True)
-        assert r.returncode == 0 and r.stdout.strip() == dim, (spec, r.stderr)
+        assert r.returncode == 0, (spec, r.stderr)
+        assert r.stdout.strip() == dim, (spec, r.stderr)
     r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.feat_to_dim", str(tmp_path / "none.scp")], capture_output=True, text=True)
-    assert r.returncode == 1 and "none.scp" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 1
+    assert "none.scp" in r.stderr
+    assert "Traceback" not in r.stderr
     r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.feat_to_len", f"{tmp_path}/f.scp", "ark,t:-"], capture_output=True, text=True)
     assert r.stdout.split() == ["0_jackson_0", str(len(mfccs["0_jackson_0"])), "1_theo_0", str(len(mfccs["1_theo_0"]))]

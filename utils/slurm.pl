@@ -1,3 +1,3 @@
 #!/usr/bin/env bash
-# Kaldi's utils/slurm.pl: same arguments and semantics; the work is in mtlhybrid/bin/slurm_pl.py.
+# Kaldi's utils/slurm.pl: same arguments and semantics; the work is in mtlhybrid/jobs/cluster.py.
 exec python3 -m mtlhybrid.bin.slurm_pl "$@"

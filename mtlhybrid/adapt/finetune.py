@@ -56,9 +56,8 @@ def adapt_network(src_model: PathLike, out_dir: PathLike, data: PathLike, alis: 
     to ``out_dir/adapt.json``.
     """
 
-    from mtlhybrid.bin.nnet_train import _apply_set
     from mtlhybrid.nnet.checkpoint import build_model_from_checkpoint, checkpoint_identities, load_checkpoint
-    from mtlhybrid.nnet.config import MtlConfig
+    from mtlhybrid.nnet.config import MtlConfig, apply_override
     from mtlhybrid.nnet.inputs import FeatureOptions, build_inputs
     from mtlhybrid.nnet.trainer import Trainer
 
@@ -69,7 +68,7 @@ def adapt_network(src_model: PathLike, out_dir: PathLike, data: PathLike, alis: 
     if opts.lr is not None:
         raw.setdefault("train", {})["lr"] = float(opts.lr)
     for s in opts.overrides:
-        _apply_set(raw, s)
+        apply_override(raw, s)
     raw["corpora"] = {plan.corpus: {"data": str(data), "ali": {k: str(v) for k, v in alis.items()},
                                     "lang": str(lang) if lang else None,
                                     "valid_data": str(valid_data) if valid_data else None,

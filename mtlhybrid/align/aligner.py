@@ -142,11 +142,6 @@ class Aligner:
         return None
 
 
-def align_utterance(graph, pdf_scores: np.ndarray, transition_model, **opts) -> AlignResult:
-    """One-off alignment (build an :class:`Aligner` to align many utterances)."""
-    return Aligner(transition_model, AlignOptions(**opts)).align(graph, pdf_scores)
-
-
 def equal_align(graph, num_frames: int, seed: Optional[int] = None, utt: Optional[str] = None) -> Optional[np.ndarray]:
     """Flat-start alignment: frames spread evenly along a random path (align-equal-compiled).
 

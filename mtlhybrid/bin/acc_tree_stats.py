@@ -19,18 +19,6 @@ from mtlhybrid.utils.log import get_logger
 log = get_logger("acc_tree_stats")
 
 
-def parse_csl(s: str):
-    """Kaldi's colon-separated integer list (``1:2:3``)."""
-    from mtlhybrid.utils.errors import DataError
-
-    if not s:
-        return []
-    try:
-        return [int(x) for x in s.replace(",", ":").split(":") if x]
-    except ValueError:
-        raise DataError(f"expected a colon-separated list of integers, got {s!r}")
-
-
 def open_features(spec: str, args):
     """utt -> features, from a data dir (with the tool's feature options) or an scp."""
     p = Path(spec)
@@ -71,6 +59,7 @@ def main(argv=None) -> int:
     from mtlhybrid.hmm.model_file import load_model
     from mtlhybrid.hmm.tree_stats import TreeStats, accumulate_tree_stats
     from mtlhybrid.utils.errors import MtlHybridError
+    from mtlhybrid.utils.io import parse_csl
 
     tm, _ = load_model(a.model)
     feats = open_features(a.features, a)

@@ -22,9 +22,9 @@ def main(argv=None) -> int:
     p.add_argument("phone_sets")
     p.add_argument("out")
     a = p.parse_args(argv)
-    from mtlhybrid.bin.acc_tree_stats import parse_csl
     from mtlhybrid.hmm.questions import cluster_phones, read_int_sets, write_int_sets
     from mtlhybrid.hmm.tree_stats import TreeStats
+    from mtlhybrid.utils.io import parse_csl
 
     stats = TreeStats.load(a.treeacc)
     qs = cluster_phones(stats, read_int_sets(a.phone_sets), parse_csl(a.pdf_class_list))

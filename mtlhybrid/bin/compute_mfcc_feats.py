@@ -1,6 +1,6 @@
 """compute-mfcc-feats: MFCC features of a wav.scp into an ark/scp pair.
 
-Same interface as :mod:`mtlhybrid.bin.compute_fbank_feats` (Kaldi's options: --num-ceps,
+Same interface as compute-fbank-feats (:mod:`mtlhybrid.features.tool`) (Kaldi's options: --num-ceps,
 --cepstral-lifter, --use-energy, ...).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from mtlhybrid.bin.compute_fbank_feats import make_main
+from mtlhybrid.features.tool import make_main
 from mtlhybrid.utils.cli import tool_main
 
 main = tool_main(make_main("mfcc"))

@@ -4,12 +4,16 @@ Usage: python -m mtlhybrid.bin.make_results [options] <exp-dir> <out-dir>
   e.g. python -m mtlhybrid.bin.make_results --test-sets "dev test_seen test_unseen" --seeds "1 2 3" \\
          --train-data data/train --elapsed 5400 exp results
 
-Reads every exp/<system>/decode_<test-set> (best WER, wer_details/per_accent, aux/<task>/
-report.json), groups systems by their name without _s<seed>, and writes to <out-dir>:
+Reads every exp/<system>/decode_<test-set> (WER, per-utterance errors, per_accent counts, aux/<task>/
+report.json) at the LM weight and insertion penalty that gave the system's best WER on the
+tuning set (--tune-set, default dev when decoded), applied unchanged to every test set;
+groups systems by their name without _s<seed>, and writes to <out-dir>:
   results.md           WER per system and test set (mean ± std over seeds, and per run),
                        WER per accent pooled over the test sets (unseen accents marked),
                        auxiliary-task accuracy and one confusion matrix, the gain of each
-                       network over the baseline of the same seed, run time and this command;
+                       network over the baseline of the same seed with matched-pairs tests
+                       (speaker-block bootstrap: relative change, 95% interval, p-value;
+                       MAPSSWE p-value), run time and this command;
   results.json         every number of the report (mtlhybrid.score.results.Results);
   wer_per_accent.png   the per-accent WER as grouped bars.
 results.md is printed too. A system missing a decode dir leaves a blank cell; an exp dir
@@ -65,6 +69,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                    "first non-baseline network)")
     p.add_argument("--confusion-task", help="auxiliary task of the confusion matrices (default: the first)")
     p.add_argument("--confusion-test-sets", help="test sets of the confusion matrices (default: all but dev*)")
+    p.add_argument("--tune-set", default="auto", help="test set whose best LM weight and insertion penalty every "
+                   "test set is scored at; 'auto': dev when decoded; 'none': each test set picks its own (optimistic) "
+                   "(default: %(default)s)")
+    p.add_argument("--resamples", type=int, default=10000, help="bootstrap resamples (default: %(default)s)")
     p.add_argument("--elapsed", type=float, help="run time of the recipe in seconds")
     p.add_argument("--no-plot", action="store_true", help="do not draw wer_per_<label>.png")
     p.add_argument("--quiet", action="store_true", help="do not print results.md")
@@ -75,11 +83,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from mtlhybrid.score.results import build_results
     from mtlhybrid.score.results_plot import plot_wer_per_label
-    from mtlhybrid.score.results_report import format_results_md
+    from mtlhybrid.score.results_markdown import format_results_md
     from mtlhybrid.utils.io import atomic_write
     from mtlhybrid.utils.log import get_logger
 
     log = get_logger("make_results")
+    if args.resamples < 1:
+        raise DataError(f"--resamples must be positive, got {args.resamples}")
     seeds = None
     if _words(args.seeds) is not None:
         try:
@@ -91,6 +101,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         unseen=_words(args.unseen) or (), train_data=args.train_data, baseline=args.baseline,
         systems=_words(args.systems), confusion_system=args.confusion_system, confusion_task=args.confusion_task,
         confusion_test_sets=_words(args.confusion_test_sets),
+        tune_set=None if args.tune_set == "none" else args.tune_set, resamples=args.resamples,
         elapsed=args.elapsed, command=command_line(raw),
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     out = Path(args.out_dir)

@@ -49,7 +49,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     import yaml
 
     from mtlhybrid.adapt.finetune import AdaptOptions, adapt_network
-    from mtlhybrid.bin.nnet_train import _named
+    from mtlhybrid.nnet.config import named_alignment_dirs
     from mtlhybrid.nnet.inputs import FeatureOptions
     from mtlhybrid.utils.errors import DataError
     from mtlhybrid.utils.io import atomic_write
@@ -59,8 +59,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     torch.set_num_threads(max(1, int(os.environ.get("OMP_NUM_THREADS", "1"))))
     opts = AdaptOptions(args.freeze_layers, args.lr, args.kl_weight, args.l2_weight, list(args.set), args.source_corpus)
     feat_opts = FeatureOptions(args.apply_cmvn == "true", args.norm_vars == "true", args.delta_order)
-    res = adapt_network(args.src_model, args.dir, args.data, _named(args.ali, "--ali"), args.lang, args.valid_data,
-                        _named(args.valid_ali, "--valid-ali"), opts, feat_opts, args.device, not args.no_resume)
+    res = adapt_network(args.src_model, args.dir, args.data, named_alignment_dirs(args.ali, "--ali"), args.lang, args.valid_data,
+                        named_alignment_dirs(args.valid_ali, "--valid-ali"), opts, feat_opts, args.device, not args.no_resume)
     if res.final_path is not None:
         from mtlhybrid.nnet.checkpoint import load_checkpoint
 

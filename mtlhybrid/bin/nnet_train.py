@@ -16,34 +16,6 @@ import sys
 from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
-from mtlhybrid.utils.errors import DataError
-
-
-def _named(values: List[str], opt: str) -> dict:
-    out = {}
-    for v in values:
-        name, sep, path = v.partition("=")
-        if not sep:
-            name, path = "ali", v
-        if name in out:
-            raise DataError(f"{opt}: alignment name {name!r} given twice")
-        out[name] = path
-    return out
-
-
-def _apply_set(raw: dict, assignment: str) -> None:
-    import yaml
-
-    key, sep, value = assignment.partition("=")
-    if not sep:
-        raise DataError(f"--set expects key.sub=value, got {assignment!r}")
-    node = raw
-    parts = key.split(".")
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-        if not isinstance(node, dict):
-            raise DataError(f"--set {key}: {p} is not a mapping")
-    node[parts[-1]] = yaml.safe_load(value)
 
 
 @tool_main
@@ -68,7 +40,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     import torch
     import yaml
 
-    from mtlhybrid.nnet.config import MtlConfig, load_config
+    from mtlhybrid.nnet.config import MtlConfig, apply_override, load_config, named_alignment_dirs
     from mtlhybrid.nnet.inputs import FeatureOptions, build_inputs
     from mtlhybrid.nnet.trainer import Trainer
     from mtlhybrid.utils.io import atomic_write
@@ -76,11 +48,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     cfg = load_config(args.config)
     raw = cfg.to_dict()
     for s in args.set:
-        _apply_set(raw, s)
+        apply_override(raw, s)
     if args.data:
         raw.setdefault("corpora", {})[args.corpus] = {
-            "data": args.data, "ali": _named(args.ali, "--ali"), "lang": args.lang,
-            "valid_data": args.valid_data, "valid_ali": _named(args.valid_ali, "--valid-ali"),
+            "data": args.data, "ali": named_alignment_dirs(args.ali, "--ali"), "lang": args.lang,
+            "valid_data": args.valid_data, "valid_ali": named_alignment_dirs(args.valid_ali, "--valid-ali"),
         }
     cfg = MtlConfig.from_dict(raw, "", args.config)
 

@@ -11,31 +11,11 @@ failures are counted. Option mapping: --num-threads N -> ``-pe smp N``, --mem X 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import List, Optional
 
-from mtlhybrid.bin.run_pl import JobSpec, jobs_main
-from mtlhybrid.bin.slurm_pl import ClusterFlavor, job_dir, script_name, submit
+from mtlhybrid.jobs.cli import jobs_main
+from mtlhybrid.jobs.cluster import GRID_ENGINE, qsub_command, submit
 from mtlhybrid.utils.cli import tool_main
-
-GRID_ENGINE = ClusterFlavor("queue.pl", "SGE_TASK_ID", "qsub")
-
-
-def qsub_command(spec: JobSpec, script: Path) -> List[str]:
-    name = script_name(spec)
-    cmd = ["qsub", "-sync", "y", "-cwd", "-j", "y", "-S", "/bin/bash", "-N", name,
-           "-o", str(job_dir(spec) / f"{name}.$TASK_ID.out"), "-t", f"{spec.job_start}:{spec.job_end}"]
-    if spec.max_jobs_run:
-        cmd += ["-tc", str(spec.max_jobs_run)]
-    if spec.num_threads > 1:
-        cmd += ["-pe", "smp", str(spec.num_threads)]
-    if spec.mem:
-        cmd += ["-l", f"mem_free={spec.mem},ram_free={spec.mem}"]
-    if spec.gpu > 0:
-        cmd += ["-l", f"gpu={spec.gpu}"]
-    cmd += [o for o in spec.ignored if o != "-V"]
-    cmd.append(str(script))
-    return cmd
 
 
 @tool_main

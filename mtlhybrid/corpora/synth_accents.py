@@ -31,7 +31,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import tempfile
 import zlib
 from pathlib import Path
@@ -42,7 +41,7 @@ import numpy as np
 from mtlhybrid.corpora.sentence_generator import GeneratorConfig, SentenceGenerator
 from mtlhybrid.corpora.synth_accents_speakers import Augmentation, SpeakerPlanConfig, SpeakerSpec, plan_speakers
 from mtlhybrid.corpora.synth_accents_text import load_prompts, oov_words
-from mtlhybrid.synth.tts import SynthesisSettings, synthesize
+from mtlhybrid.synth.tts import SynthesisSettings, run_tool, synthesize, tool_versions
 from mtlhybrid.utils.errors import DataError, MtlHybridError
 from mtlhybrid.utils.io import atomic_write, kaldi_sorted, read_table, write_table
 from mtlhybrid.utils.log import get_logger, progress
@@ -88,18 +87,6 @@ class UttSynth:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
 
-def _repeatable_sox() -> None:
-    """Make every sox call (ours and synthesize()'s) repeatable.
-
-    sox dithers when it writes 16-bit output after gain or resampling, and its dither is
-    seeded from the clock unless ``-R`` is given: the same command gave different bytes
-    run to run. SOX_OPTS passes ``-R`` to every sox process started from here on.
-    """
-    opts = os.environ.get("SOX_OPTS", "")
-    if "-R" not in opts.split():
-        os.environ["SOX_OPTS"] = (opts + " -R").strip()
-
-
 def _colored_noise(n: int, color: str, rng: np.random.Generator) -> np.ndarray:
     """Unit-power white, pink (1/f) or brown (1/f^2) noise, shaped in the frequency domain."""
     white = rng.standard_normal(n)
@@ -116,7 +103,6 @@ def render_utterance(spec: UttSynth, out_wav: Union[str, Path]) -> Path:
     """Make the audio ``spec`` describes into ``out_wav`` (16-bit mono WAV, written atomically)."""
     import soundfile as sf
 
-    _repeatable_sox()
     out_wav = Path(out_wav)
     out_wav.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_wav.parent, prefix=".synth.") as tmp:
@@ -126,7 +112,8 @@ def render_utterance(spec: UttSynth, out_wav: Union[str, Path]) -> Path:
         if aug.reverb is not None:
             rev = Path(tmp) / "reverb.wav"
             r, h, s = aug.reverb
-            res = subprocess.run(["sox", "-R", str(cur), str(rev), "reverb", str(r), str(h), str(s)], capture_output=True, text=True)
+            res = run_tool([shutil.which("sox") or "sox", "-R", "--single-threaded", str(cur), str(rev), "reverb",
+                            str(r), str(h), str(s)], tmp)
             if res.returncode != 0:
                 raise MtlHybridError(f"sox reverb failed: {res.stderr.strip()}")
             cur = rev
@@ -168,14 +155,19 @@ def _sidecar(wav: Path) -> Path:
     return wav.with_suffix(".json")
 
 
+def sidecar_text(spec: UttSynth) -> str:
+    """What the sidecar of a wav records: its settings and the versions of the tools that made it."""
+    return json.dumps({"synth": spec.to_dict(), "tools": tool_versions()}, sort_keys=True, separators=(",", ":"))
+
+
 def ensure_utterance(spec: UttSynth, wav: Path) -> bool:
-    """Synthesize ``wav`` unless it exists with the same settings; True when it was made.
+    """Synthesize ``wav`` unless it exists with the same settings and tools; True when it was made.
 
     The sidecar ``<utt>.json`` is written after the wav, so a wav without a matching
-    sidecar (an interrupted run, changed options) is made again.
+    sidecar (an interrupted run, changed options, another espeak-ng or sox) is made again.
     """
     side = _sidecar(wav)
-    want = spec.to_json()
+    want = sidecar_text(spec)
     if wav.is_file() and side.is_file():
         try:
             if side.read_text(encoding="utf-8").strip() == want:
@@ -303,6 +295,21 @@ def plan_corpus(cfg: CorpusConfig) -> CorpusPlan:
 # Synthesis and data dirs.
 
 
+def _warm_up(spec: UttSynth, wav_dir: Path) -> bytes:
+    """Synthesize one utterance alone before the parallel jobs start, and return its bytes.
+
+    A fresh machine once gave the first two utterances (the first job of each of two
+    threads) audio that no later synthesis of them reproduced. Whatever first use does
+    (loading voices, page cache, an environment change racing a thread's fork, which
+    :func:`mtlhybrid.synth.tts.tool_env` now rules out), it happens here, serially, to a
+    wav that is thrown away; the caller compares it with the kept one and says so if
+    they differ.
+    """
+    wav_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=wav_dir, prefix=".warmup.") as tmp:
+        return render_utterance(spec, Path(tmp) / "warmup.wav").read_bytes()
+
+
 def synthesize_plan(plan: CorpusPlan, wav_dir: Union[str, Path], nj: int = 2) -> Dict[str, Path]:
     """Synthesize every planned utterance into ``<wav_dir>/<split>/<spk>/<utt>.wav``; returns utt -> path.
 
@@ -311,6 +318,7 @@ def synthesize_plan(plan: CorpusPlan, wav_dir: Union[str, Path], nj: int = 2) ->
     """
     wav_dir = Path(wav_dir).resolve()
     jobs = [(u, wav_dir / split / u.speaker.spk_id / f"{u.utt_id}.wav") for split in SPLITS for u in plan.splits[split]]
+    warm = _warm_up(jobs[0][0].synth, wav_dir) if jobs else None
     made = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, nj)) as pool:
         futures = {pool.submit(ensure_utterance, u.synth, wav): u.utt_id for u, wav in jobs}
@@ -325,6 +333,10 @@ def synthesize_plan(plan: CorpusPlan, wav_dir: Union[str, Path], nj: int = 2) ->
         finally:
             bar.close()
     logger.info("synthesized %d utterances, reused %d existing ones in %s", made, len(jobs) - made, wav_dir)
+    if warm is not None and warm != jobs[0][1].read_bytes():
+        logger.warning("%s: the synthesis made before the parallel jobs (discarded) differs from the kept wav: a "
+                       "first-use effect of the synthesis tools on this machine, or a wav reused from another machine",
+                       jobs[0][0].utt_id)
     return {u.utt_id: wav for u, wav in jobs}
 
 
@@ -388,6 +400,7 @@ def write_local_files(plan: CorpusPlan, local_dir: Union[str, Path]) -> None:
         "num_speakers": {s: len({u.speaker.spk_id for u in plan.splits[s]}) for s in SPLITS},
         "vocabulary_size": len(plan.vocabulary),
         "lm_sentences": len(plan.lm_text),
+        "tools": tool_versions(),  # another espeak-ng or sox may speak the same settings differently
     }
     with atomic_write(local_dir / "corpus.json") as f:
         json.dump(summary, f, indent=2, sort_keys=True)

@@ -105,14 +105,6 @@ def spk2utt_from_utt2spk(utt2spk: Mapping[str, str]) -> Dict[str, List[str]]:
     return out
 
 
-def utt2spk_from_spk2utt(spk2utt: Mapping[str, Iterable[str]]) -> Dict[str, str]:
-    out: Dict[str, str] = {}
-    for spk, utts in spk2utt.items():
-        for u in utts:
-            out[u] = spk
-    return out
-
-
 class DataDir:
     """A Kaldi data directory: tables read lazily from ``path`` or set in memory.
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mtlhybrid.data.datadir import NON_LABEL_UTT_FILES, RECO, SPK, UTT, DataDir, file_index, is_table_name
 from mtlhybrid.utils.errors import DataError
@@ -166,7 +166,8 @@ def fix_data_dir(
 
     ``utt_extra_files``/``spk_extra_files`` name extra files keyed by utterance/speaker
     whose names :func:`file_index` would not recognise (any ``utt2*``/``spk2*`` file
-    already is).
+    already is). Nothing is rewritten when no utterance would remain or the speaker order
+    cannot be repaired.
     """
     d = Path(path)
     if not d.is_dir():
@@ -195,8 +196,46 @@ def fix_data_dir(
             shutil.copy2(d / name, bdir / name)
         rep.backup_dir = str(bdir)
 
+    tables, invalid = _read_tables(d, names, rep)
+    utt2spk = tables["utt2spk"]
+    rep.utts_before = len(utt2spk)
+
+    # spk2utt is derived; note whether the given one disagreed.
+    if "spk2utt" in tables:
+        given = {(u, s) for s, v in tables["spk2utt"].items() for u in v.split()}
+        if given != set(utt2spk.items()):
+            rep.spk2utt_regenerated = True
+
+    if has_segments:
+        _drop_segments_without_recording(d, tables, invalid, rep)
+    keep = _utterances_to_keep(tables, invalid, has_segments, rep)
+    for name in names:
+        if index(name) == UTT and name not in ("utt2spk",):
+            for u in tables[name]:
+                if u not in utt2spk:
+                    rep.count(f"{name}: utterance not in utt2spk", u)
+    if not keep:
+        raise DataError("no utterances remained after filtering; nothing rewritten (see the counts in the log)", path=d)
+
+    kept_utt2spk = {u: utt2spk[u] for u in kaldi_sorted(keep)}
+    if not no_spk_sort:
+        _check_speaker_order(kept_utt2spk, d / "utt2spk")
+    _write_subset(d, names, tables, keep, kept_utt2spk, index, extra_utt, extra_spk, rep)
+    rep.utts_after = len(kept_utt2spk)
+    logger.info("%s", rep.summary())
+    if backup:
+        logger.info("fix_data_dir: old files are kept in %s", rep.backup_dir)
+    return rep
+
+
+def _read_tables(d: Path, names: Sequence[str], rep: FixReport) -> Tuple[Dict[str, Dict[str, str]], Dict[str, set]]:
+    """Every table, with malformed lines dropped and counted.
+
+    Returns the tables and, per file, the ids whose line was dropped here (already
+    counted, so a later "missing from" does not count them twice).
+    """
     tables: Dict[str, Dict[str, str]] = {}
-    invalid: Dict[str, set] = {}  # file -> ids whose line was dropped (already counted)
+    invalid: Dict[str, set] = {}
     for name in names:
         t = _read_tolerant(d / name, rep, name, min_fields=1 if name == "text" else 2)
         if name == "spk2utt":
@@ -209,30 +248,27 @@ def fix_data_dir(
                 invalid.setdefault(name, set()).add(key)
                 del t[key]
         tables[name] = t
+    return tables, invalid
 
-    utt2spk = tables["utt2spk"]
-    rep.utts_before = len(utt2spk)
 
-    # spk2utt is derived; note whether the given one disagreed.
-    if "spk2utt" in tables:
-        given = {(u, s) for s, v in tables["spk2utt"].items() for u in v.split()}
-        if given != set(utt2spk.items()):
-            rep.spk2utt_regenerated = True
+def _drop_segments_without_recording(d: Path, tables: Dict[str, Dict[str, str]], invalid: Dict[str, set],
+                                     rep: FixReport) -> None:
+    """Segments must refer to a recording in wav.scp; the others go (counted)."""
+    wav = tables.get("wav.scp")
+    if wav is None:
+        raise DataError("segments exists but wav.scp does not", path=d / "wav.scp")
+    seg = tables["segments"]
+    for u in list(seg):
+        if seg[u].split()[0] not in wav:
+            rep.count("segment refers to a recording not in wav.scp", u)
+            invalid.setdefault("segments", set()).add(u)
+            del seg[u]
 
-    # Recordings: segments must refer to a recording in wav.scp.
-    if has_segments:
-        wav = tables.get("wav.scp")
-        if wav is None:
-            raise DataError("segments exists but wav.scp does not", path=d / "wav.scp")
-        seg = tables["segments"]
-        for u in list(seg):
-            if seg[u].split()[0] not in wav:
-                rep.count("segment refers to a recording not in wav.scp", u)
-                invalid.setdefault("segments", set()).add(u)
-                del seg[u]
 
-    # Utterances kept: in utt2spk and in every required file.
-    keep = set(utt2spk)
+def _utterances_to_keep(tables: Dict[str, Dict[str, str]], invalid: Dict[str, set], has_segments: bool,
+                        rep: FixReport) -> set:
+    """Utterances in utt2spk and in every required file; each one dropped is counted with its reason."""
+    keep = set(tables["utt2spk"])
     required = [n for n in REQUIRED_UTT_FILES if n in tables]
     if not has_segments and "wav.scp" in tables:
         required.append("wav.scp")
@@ -245,30 +281,29 @@ def fix_data_dir(
                 if u not in invalid.get(name, ()):
                     rep.count(reason, u)
                 keep.discard(u)
-    for name in names:
-        if index(name) == UTT and name not in ("utt2spk",):
-            for u in tables[name]:
-                if u not in utt2spk:
-                    rep.count(f"{name}: utterance not in utt2spk", u)
+    return keep
 
-    if not keep:
-        raise DataError("no utterances remained after filtering; nothing rewritten (see the counts in the log)", path=d)
 
-    kept_utt2spk = {u: utt2spk[u] for u in kaldi_sorted(keep)}
-    if not no_spk_sort:
-        prev = None
-        for u, s in kept_utt2spk.items():
-            k = (kaldi_sort_key(s), kaldi_sort_key(u))
-            if prev is not None and k < prev[0]:
-                raise DataError(
-                    f"utterance order disagrees with speaker order: {u} (speaker {s}) sorts after {prev[1]} "
-                    f"(speaker {kept_utt2spk[prev[1]]}); make speaker ids prefixes of utterance ids "
-                    "(this cannot be repaired automatically); nothing rewritten",
-                    path=d / "utt2spk",
-                    utt=u,
-                )
-            prev = (k, u)
+def _check_speaker_order(kept_utt2spk: Dict[str, str], path: Path) -> None:
+    """Kaldi's rule that sorting by speaker keeps the utterance order; not repairable here."""
+    prev = None
+    for u, s in kept_utt2spk.items():
+        k = (kaldi_sort_key(s), kaldi_sort_key(u))
+        if prev is not None and k < prev[0]:
+            raise DataError(
+                f"utterance order disagrees with speaker order: {u} (speaker {s}) sorts after {prev[1]} "
+                f"(speaker {kept_utt2spk[prev[1]]}); make speaker ids prefixes of utterance ids "
+                "(this cannot be repaired automatically); nothing rewritten",
+                path=path,
+                utt=u,
+            )
+        prev = (k, u)
 
+
+def _write_subset(d: Path, names: Sequence[str], tables: Dict[str, Dict[str, str]], keep: set,
+                  kept_utt2spk: Dict[str, str], index, extra_utt: set, extra_spk: set, rep: FixReport) -> None:
+    """Write the kept utterances' lines of every file (spk2utt regenerated), counting the
+    speakers and recordings that no longer have an utterance."""
     dd = DataDir()
     for name in names:
         if name != "spk2utt":
@@ -297,9 +332,4 @@ def fix_data_dir(
             for k in before:
                 if k not in after:
                     rep.count(f"{name}: {'speaker' if idx == SPK else 'recording'} no longer used", k)
-    rep.utts_after = len(kept_utt2spk)
     out.save(d, clean=False)
-    logger.info("%s", rep.summary())
-    if backup:
-        logger.info("fix_data_dir: old files are kept in %s", rep.backup_dir)
-    return rep

@@ -261,7 +261,7 @@ def lhotse_to_datadir(out_dir: PathLike, recordings=None, supervisions=None, cut
     spk_gender: Dict[str, str] = {}
     lang: Dict[str, str] = {}
     labels: Dict[str, Dict[str, str]] = {}
-    n_no_spk = n_no_gender = 0
+    n_no_spk = 0
     skipped_custom: Dict[str, int] = {}
     for utt, (sup, rec, start) in by_utt.items():
         if any(c.isspace() for c in utt):
@@ -281,8 +281,6 @@ def lhotse_to_datadir(out_dir: PathLike, recordings=None, supervisions=None, cut
             g = _gender(sup.gender, spk)
             if spk_gender.setdefault(spk, g) != g:
                 raise DataError(f"speaker {spk} has two genders ({spk_gender[spk]} and {g})", utt=utt)
-        else:
-            n_no_gender += 1
         if sup.language:
             lang[utt] = sup.language
         for k, v in (sup.custom or {}).items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Set, TextIO
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Set
 
 from mtlhybrid.utils.errors import DataError
 
@@ -91,11 +91,6 @@ class SymbolMapper:
                 tok = v
             out.append(tok)
         return " ".join(out)
-
-    def map_stream(self, inp: TextIO, out: TextIO, src: str = "stdin") -> None:
-        for lineno, line in enumerate(inp, start=1):
-            out.write(self.map_line(line, lineno, src) + "\n")
-
 
 def read_map_file(path: str, kind: str) -> Dict[str, str]:
     """``sym2int``: symbol -> id; ``int2sym``: id -> symbol; ``map``: first field -> the rest."""

@@ -73,8 +73,8 @@ class TableLine:
 def read_checked(path: Path, allow_empty_value: bool = False) -> List[TableLine]:
     """Read a table checking what Kaldi's ``check_sorted_and_uniq`` checks, naming the line.
 
-    UTF-8, a newline at the end of the file, no blank lines, keys unique and sorted in
-    ``LC_ALL=C`` order.
+    UTF-8, a newline at the end of the file, no carriage returns (Windows line ends),
+    no blank lines, keys unique and sorted in ``LC_ALL=C`` order.
     """
     try:
         raw = path.read_bytes()
@@ -83,12 +83,13 @@ def read_checked(path: Path, allow_empty_value: bool = False) -> List[TableLine]
     if raw and not raw.endswith(b"\n"):
         n = raw.count(b"\n") + 1
         raise DataError("last line has no newline at its end", path=path, line=n)
+    if b"\r" in raw:  # here, not per line: iter_lines drops a CR before the newline
+        n = raw.count(b"\n", 0, raw.index(b"\r")) + 1
+        raise DataError("line contains a carriage return (CR); use Unix line ends (e.g. dos2unix)", path=path, line=n)
     out: List[TableLine] = []
     seen: Dict[str, int] = {}
     prev: Optional[str] = None
     for lineno, line in iter_lines(path):
-        if "\r" in line:
-            raise DataError("line contains a carriage return (CR); use Unix line ends", path=path, line=lineno)
         fields = line.split()
         if not fields:
             raise DataError("empty line", path=path, line=lineno)
@@ -177,12 +178,28 @@ def validate_data_dir(
 
     The ``no_*`` options mean the file may be absent (it is still checked if present), as
     in Kaldi. ``check_audio`` checks that plain-path wav.scp entries exist and can be read.
+    Speakers come first: every other file is compared with the utterances of utt2spk.
     """
     d = Path(path)
     if not d.is_dir():
         raise DataError("no such directory", path=d)
     rep = ValidationReport(path=str(d))
+    utts, speakers = _check_speakers(d, rep, no_spk_sort)
+    _check_text(d, utts, rep, no_text, non_print)
+    _check_recordings(d, utts, rep, no_wav, check_audio)
+    _check_features(d, utts, rep, no_feats)
+    _check_speaker_files(d, speakers, rep)
+    _check_utterance_files(d, utts, rep)
+    for w in rep.warnings:
+        logger.warning("%s: %s", d, w)
+    return rep
 
+
+def _check_speakers(d: Path, rep: ValidationReport, no_spk_sort: bool) -> Tuple[List[str], List[str]]:
+    """utt2spk and spk2utt: present, agreeing, and (unless no_spk_sort) sorted by speaker too.
+
+    Returns the utterance ids and the speaker ids, in file order.
+    """
     for name in ("utt2spk", "spk2utt"):
         f = d / name
         if not f.is_file():
@@ -190,7 +207,6 @@ def validate_data_dir(
         if f.stat().st_size == 0:
             raise DataError(f"empty file {name}", path=f)
 
-    # --- utt2spk / spk2utt
     u2s_lines = read_checked(d / "utt2spk")
     for ln in u2s_lines:
         if len(ln.fields) != 1:
@@ -198,20 +214,7 @@ def validate_data_dir(
     utt2spk = {ln.key: ln.fields[0] for ln in u2s_lines}
     utts = [ln.key for ln in u2s_lines]
     if not no_spk_sort:
-        prev: Optional[Tuple[bytes, bytes]] = None
-        prev_utt = None
-        for ln in u2s_lines:
-            k = (kaldi_sort_key(ln.fields[0]), kaldi_sort_key(ln.key))
-            if prev is not None and k < prev:
-                raise DataError(
-                    f"utt2spk is not sorted by speaker as well as by utterance: speaker {ln.fields[0]} of "
-                    f"{ln.key} sorts before speaker {utt2spk[prev_utt]} of {prev_utt} "
-                    "(make the speaker id a prefix of the utterance ids, or pass --no-spk-sort)",
-                    path=d / "utt2spk",
-                    line=ln.lineno,
-                    utt=ln.key,
-                )
-            prev, prev_utt = k, ln.key
+        _check_sorted_by_speaker(u2s_lines, utt2spk, d / "utt2spk")
 
     s2u_lines = read_checked(d / "spk2utt")
     seen_in_s2u: Dict[str, str] = {}
@@ -237,91 +240,126 @@ def validate_data_dir(
     if len(speakers) == 1:
         rep.warnings.append("only one speaker: per-speaker CMVN and speaker splits will be degenerate")
     rep.files += ["utt2spk", "spk2utt"]
+    return utts, speakers
 
-    # --- text
+
+def _check_sorted_by_speaker(u2s_lines: List[TableLine], utt2spk: Dict[str, str], path: Path) -> None:
+    """Kaldi's rule: sorting utt2spk by speaker must not change its order (split_data needs it)."""
+    prev: Optional[Tuple[bytes, bytes]] = None
+    prev_utt = None
+    for ln in u2s_lines:
+        k = (kaldi_sort_key(ln.fields[0]), kaldi_sort_key(ln.key))
+        if prev is not None and k < prev:
+            raise DataError(
+                f"utt2spk is not sorted by speaker as well as by utterance: speaker {ln.fields[0]} of "
+                f"{ln.key} sorts before speaker {utt2spk[prev_utt]} of {prev_utt} "
+                "(make the speaker id a prefix of the utterance ids, or pass --no-spk-sort)",
+                path=path,
+                line=ln.lineno,
+                utt=ln.key,
+            )
+        prev, prev_utt = k, ln.key
+
+
+def _check_text(d: Path, utts: List[str], rep: ValidationReport, no_text: bool, non_print: bool) -> None:
+    """text: one non-empty, printable transcript without LM symbols per utterance."""
     text_path = d / "text"
     if not text_path.is_file():
         if not no_text:
             raise DataError("no such file text (if this is by design, pass --no-text)", path=text_path)
-    else:
-        lines = read_checked(text_path, allow_empty_value=True)
-        for ln in lines:
-            if not ln.fields:
-                raise DataError("empty transcript", path=text_path, line=ln.lineno, utt=ln.key)
-            for w in ln.fields:
-                if w in ILLEGAL_WORDS:
-                    raise DataError(f"transcript contains the reserved symbol {w}", path=text_path, line=ln.lineno, utt=ln.key)
-            if not non_print and not _is_printable(" ".join(ln.fields)):
-                raise DataError("transcript contains non-printable characters (pass --non-print to allow)", path=text_path, line=ln.lineno, utt=ln.key)
-        _compare_ids(utts, "utt2spk", lines, text_path)
-        rep.files.append("text")
+        return
+    lines = read_checked(text_path, allow_empty_value=True)
+    for ln in lines:
+        if not ln.fields:
+            raise DataError("empty transcript", path=text_path, line=ln.lineno, utt=ln.key)
+        for w in ln.fields:
+            if w in ILLEGAL_WORDS:
+                raise DataError(f"transcript contains the reserved symbol {w}", path=text_path, line=ln.lineno, utt=ln.key)
+        if not non_print and not _is_printable(" ".join(ln.fields)):
+            raise DataError("transcript contains non-printable characters (pass --non-print to allow)", path=text_path, line=ln.lineno, utt=ln.key)
+    _compare_ids(utts, "utt2spk", lines, text_path)
+    rep.files.append("text")
 
-    # --- wav.scp and segments
+
+def _check_recordings(d: Path, utts: List[str], rep: ValidationReport, no_wav: bool, check_audio: bool) -> None:
+    """wav.scp, and segments when present: every utterance has audio, every recording is used."""
     wav_path, seg_path = d / "wav.scp", d / "segments"
     if seg_path.is_file() and not wav_path.is_file():
         raise DataError("segments exists but wav.scp does not", path=seg_path)
     if not wav_path.is_file():
         if not no_wav:
             raise DataError("no such file wav.scp (if this is by design, pass --no-wav)", path=wav_path)
+        return
+    wav_lines = read_checked(wav_path)
+    for ln in wav_lines:
+        if ln.fields[0].startswith("~"):
+            raise DataError("do not use ~ in wav.scp (files are opened without tilde expansion)", path=wav_path, line=ln.lineno)
+    if check_audio:
+        _check_audio_files(wav_lines, wav_path, keyed_by_utt=not seg_path.is_file())
+    if seg_path.is_file():
+        _check_segments(utts, wav_lines, wav_path, seg_path)
+        rep.files.append("segments")
     else:
-        wav_lines = read_checked(wav_path)
-        for ln in wav_lines:
-            if ln.fields[0].startswith("~"):
-                raise DataError("do not use ~ in wav.scp (files are opened without tilde expansion)", path=wav_path, line=ln.lineno)
-        if check_audio:
-            for ln in wav_lines:
-                p = wav_entry_path(" ".join(ln.fields))
-                if p is None:
-                    continue
-                if not os.path.isfile(p):
-                    raise DataError(f"audio file {p} does not exist", path=wav_path, line=ln.lineno, utt=None if seg_path.is_file() else ln.key)
-                if not os.access(p, os.R_OK):
-                    raise DataError(f"audio file {p} is not readable", path=wav_path, line=ln.lineno, utt=None if seg_path.is_file() else ln.key)
-        if seg_path.is_file():
-            seg_lines = read_checked(seg_path)
-            recos = {ln.key for ln in wav_lines}
-            used = set()
-            for ln in seg_lines:
-                if len(ln.fields) != 3:
-                    raise DataError("expected '<utt> <recording> <start> <end>'", path=seg_path, line=ln.lineno, utt=ln.key)
-                reco, s, e = ln.fields
-                try:
-                    start, end = float(s), float(e)
-                except ValueError:
-                    raise DataError(f"start/end times {s} {e} are not numbers", path=seg_path, line=ln.lineno, utt=ln.key)
-                if start < 0:
-                    raise DataError(f"negative start time {s}", path=seg_path, line=ln.lineno, utt=ln.key)
-                if end <= start:
-                    raise DataError(f"segment end {e} is not after its start {s}", path=seg_path, line=ln.lineno, utt=ln.key)
-                if reco not in recos:
-                    raise DataError(f"segment refers to recording {reco}, which is not in wav.scp", path=seg_path, line=ln.lineno, utt=ln.key)
-                used.add(reco)
-            _compare_ids(utts, "utt2spk", seg_lines, seg_path)
-            unused = [ln for ln in wav_lines if ln.key not in used]
-            if unused:
-                raise DataError(
-                    f"recording {unused[0].key} has no segment ({len(unused)} recordings of wav.scp are unused; "
-                    "utils/fix_data_dir.sh removes them)",
-                    path=wav_path,
-                    line=unused[0].lineno,
-                )
-            rep.num_recordings = len(wav_lines)
-            rep.files.append("segments")
-        else:
-            _compare_ids(utts, "utt2spk", wav_lines, wav_path)
-            rep.num_recordings = len(wav_lines)
-        rep.files.append("wav.scp")
+        _compare_ids(utts, "utt2spk", wav_lines, wav_path)
+    rep.num_recordings = len(wav_lines)
+    rep.files.append("wav.scp")
 
-    # --- features
+
+def _check_audio_files(wav_lines: List[TableLine], wav_path: Path, keyed_by_utt: bool) -> None:
+    """Plain-path entries name files that exist and can be read (pipes are not run)."""
+    for ln in wav_lines:
+        p = wav_entry_path(" ".join(ln.fields))
+        if p is None:
+            continue
+        if not os.path.isfile(p):
+            raise DataError(f"audio file {p} does not exist", path=wav_path, line=ln.lineno, utt=ln.key if keyed_by_utt else None)
+        if not os.access(p, os.R_OK):
+            raise DataError(f"audio file {p} is not readable", path=wav_path, line=ln.lineno, utt=ln.key if keyed_by_utt else None)
+
+
+def _check_segments(utts: List[str], wav_lines: List[TableLine], wav_path: Path, seg_path: Path) -> None:
+    """segments: sane times, known recordings, one line per utterance, no unused recording."""
+    seg_lines = read_checked(seg_path)
+    recos = {ln.key for ln in wav_lines}
+    used = set()
+    for ln in seg_lines:
+        if len(ln.fields) != 3:
+            raise DataError("expected '<utt> <recording> <start> <end>'", path=seg_path, line=ln.lineno, utt=ln.key)
+        reco, s, e = ln.fields
+        try:
+            start, end = float(s), float(e)
+        except ValueError:
+            raise DataError(f"start/end times {s} {e} are not numbers", path=seg_path, line=ln.lineno, utt=ln.key)
+        if start < 0:
+            raise DataError(f"negative start time {s}", path=seg_path, line=ln.lineno, utt=ln.key)
+        if end <= start:
+            raise DataError(f"segment end {e} is not after its start {s}", path=seg_path, line=ln.lineno, utt=ln.key)
+        if reco not in recos:
+            raise DataError(f"segment refers to recording {reco}, which is not in wav.scp", path=seg_path, line=ln.lineno, utt=ln.key)
+        used.add(reco)
+    _compare_ids(utts, "utt2spk", seg_lines, seg_path)
+    unused = [ln for ln in wav_lines if ln.key not in used]
+    if unused:
+        raise DataError(
+            f"recording {unused[0].key} has no segment ({len(unused)} recordings of wav.scp are unused; "
+            "utils/fix_data_dir.sh removes them)",
+            path=wav_path,
+            line=unused[0].lineno,
+        )
+
+
+def _check_features(d: Path, utts: List[str], rep: ValidationReport, no_feats: bool) -> None:
     feats_path = d / "feats.scp"
     if not feats_path.is_file():
         if not no_feats:
             raise DataError("no such file feats.scp (if this is by design, pass --no-feats)", path=feats_path)
-    else:
-        _compare_ids(utts, "utt2spk", read_checked(feats_path), feats_path)
-        rep.files.append("feats.scp")
+        return
+    _compare_ids(utts, "utt2spk", read_checked(feats_path), feats_path)
+    rep.files.append("feats.scp")
 
-    # --- per-speaker files
+
+def _check_speaker_files(d: Path, speakers: List[str], rep: ValidationReport) -> None:
+    """cmvn.scp, spk2gender, spk2warp: one line per speaker (genders m or f)."""
     for name in ("cmvn.scp", "spk2gender", "spk2warp"):
         f = d / name
         if not f.is_file():
@@ -334,8 +372,14 @@ def validate_data_dir(
         _compare_ids(speakers, "spk2utt", lines, f, what="speaker")
         rep.files.append(name)
 
-    # --- utterance-keyed extras
-    has_segments = seg_path.is_file()
+
+def _check_utterance_files(d: Path, utts: List[str], rep: ValidationReport) -> None:
+    """The other utterance-keyed tables: Kaldi's full-coverage files, and task labels utt2<name>.
+
+    Labels may cover part of the utterances (counted in a warning); everything else must
+    cover all of them.
+    """
+    has_segments = (d / "segments").is_file()
     utt_set = set(utts)
     for f in sorted(d.iterdir()):
         name = f.name
@@ -364,9 +408,6 @@ def validate_data_dir(
             if len(lines) < len(utts):
                 rep.warnings.append(f"{name}: {len(utts) - len(lines)} of {len(utts)} utterances have no label")
         rep.files.append(name)
-    for w in rep.warnings:
-        logger.warning("%s: %s", d, w)
-    return rep
 
 
 def _check_positive(lines: List[TableLine], path: Path, integer: bool) -> None:

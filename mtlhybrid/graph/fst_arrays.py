@@ -93,15 +93,3 @@ def arcs_to_fst(arcs: FstArcs):
     for s in np.nonzero(np.isfinite(arcs.final))[0].tolist():
         fst.set_final(s, float(arcs.final[s]))
     return fst
-
-
-def relabel_input(fst, mapping: np.ndarray):
-    """A copy of ``fst`` with every input label ``i`` replaced by ``mapping[i]``.
-
-    Used to turn disambiguation transition ids into epsilon (Kaldi's ``fstrmsymbols``).
-    """
-    arcs = fst_to_arcs(fst)
-    if arcs.num_arcs and arcs.ilabel.max() >= len(mapping):
-        raise ValueError(f"input label {int(arcs.ilabel.max())} beyond the relabelling map ({len(mapping)} entries)")
-    arcs.ilabel = mapping[arcs.ilabel]
-    return arcs_to_fst(arcs)

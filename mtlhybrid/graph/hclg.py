@@ -123,17 +123,3 @@ def _as_vector(fst):
 
 def _num_arcs(fst) -> int:
     return int(sum(fst.num_arcs(s) for s in range(fst.num_states)))
-
-
-def fst_is_stochastic_report(fst, log_semiring: bool = True) -> np.ndarray:
-    """Per-state log of the summed outgoing probability (arcs + final); 0 for a stochastic state.
-
-    A quick check Kaldi's ``fstisstochastic`` makes: a graph built from normalized parts
-    should have these near 0 (exactly, up to the LG pushing kaldifst lacks).
-    """
-    arcs = fst_to_arcs(fst)
-    n = arcs.num_states
-    acc = np.full(n, -np.inf)
-    np.logaddexp.at(acc, arcs.src, -arcs.weight)
-    acc = np.logaddexp(acc, -arcs.final)
-    return acc

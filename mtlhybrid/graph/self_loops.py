@@ -19,29 +19,18 @@ from mtlhybrid.graph.fst_arrays import FstArcs, arcs_to_fst, fst_to_arcs
 from mtlhybrid.graph.transitions import TransitionTables
 
 
-def add_hmm_self_loops(fst, transition_model_or_tables, self_loop_scale: float = 0.1):
-    """A copy of ``fst`` (input labels: transition ids, or higher disambiguation ids) with HMM self-loops."""
-    tables = (
-        transition_model_or_tables
-        if isinstance(transition_model_or_tables, TransitionTables)
-        else TransitionTables.from_model(transition_model_or_tables)
-    )
-    arcs = fst_to_arcs(fst)
-    return arcs_to_fst(add_self_loops_arcs(arcs, tables, self_loop_scale))
-
-
 def _arc_classes(arcs: FstArcs, tables: TransitionTables) -> np.ndarray:
     il = arcs.ilabel
     cls = np.zeros(il.shape[0], dtype=np.int64)
     is_tid = (il >= 1) & (il <= tables.num_tids)
     cls[is_tid] = tables.tid2tstate[il[is_tid]]
     if np.any(tables.is_self_loop[il[is_tid]]):
-        raise ValueError("add_hmm_self_loops: the graph already has HMM self-loops")
+        raise ValueError("add_self_loops: the graph already has HMM self-loops")
     return cls
 
 
 def add_self_loops_arcs(arcs: FstArcs, tables: TransitionTables, self_loop_scale: float = 0.1) -> FstArcs:
-    """:func:`add_hmm_self_loops` on :class:`FstArcs`."""
+    """The graph ``arcs`` (input labels: transition ids, or higher disambiguation ids) with HMM self-loops."""
     n = arcs.num_states
     cls = _arc_classes(arcs, tables)
     big = np.iinfo(np.int64).max

@@ -3,14 +3,14 @@
 transcript acceptor -> L (lexicon with optional silence, L.fst) -> C -> H, determinized
 in the log semiring, minimized, with HMM self-loops. Transition probabilities are *not*
 put in by default (``transition_scale=0``, ``self_loop_scale=0``): the aligner adds them
-through the score matrix (:func:`mtlhybrid.align.aligner.align_utterance`), so graphs
+through the score matrix (:meth:`mtlhybrid.align.aligner.Aligner.align`), so graphs
 stay valid while the transition model is re-estimated between alignment passes.
 Lexicon and silence probabilities from L.fst are kept.
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 from mtlhybrid.graph.fst_arrays import arcs_to_fst, fst_to_arcs
 from mtlhybrid.graph.h_transducer import HmmCompiler, make_h_transducer
@@ -93,11 +93,3 @@ class TrainingGraphCompiler:
     def compile(self, utt: str, transcript: Sequence[str]):
         """Training graph for the words of one utterance (DataError for an unknown word)."""
         return self.compile_ids(self.word_ids(utt, transcript))
-
-
-def compile_train_graphs(
-    lang_dir, tree, transition_model, transcripts: Mapping[str, Sequence[str]], **kw
-) -> Dict[str, object]:
-    """``utt -> training graph`` for every transcript (see :class:`TrainingGraphCompiler`)."""
-    comp = TrainingGraphCompiler.from_lang(lang_dir, tree, transition_model, **kw)
-    return {utt: comp.compile(utt, words) for utt, words in transcripts.items()}

@@ -48,10 +48,6 @@ class HmmState:
     self_loop_pdf_class: Optional[int] = None
 
     @property
-    def forward_pdf_class(self) -> Optional[int]:
-        return self.pdf_class
-
-    @property
     def loop_pdf_class(self) -> Optional[int]:
         """The pdf class of this state's self-loop (the same as ``pdf_class`` in plain HMMs)."""
         return self.pdf_class if self.self_loop_pdf_class is None else self.self_loop_pdf_class

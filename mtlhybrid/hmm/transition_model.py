@@ -165,10 +165,6 @@ class TransitionModel:
             raise DataError(f"transition index {trans_index} out of range for transition state {ts} ({n} transitions)")
         return self._state2id[ts] + int(trans_index)
 
-    def num_transition_indices(self, trans_state: int) -> int:
-        ts = self._check_ts(trans_state)
-        return self._state2id[ts + 1] - self._state2id[ts]
-
     def transition_id_to_pdf(self, tid: int) -> int:
         return int(self.tid2pdf[self._check_tid(tid)])
 
@@ -177,9 +173,6 @@ class TransitionModel:
 
     def transition_id_to_hmm_state(self, tid: int) -> int:
         return int(self.tid2hmm_state[self._check_tid(tid)])
-
-    def transition_id_to_pdf_class(self, tid: int) -> int:
-        return int(self.tid2pdf_class[self._check_tid(tid)])
 
     def transition_id_to_transition_state(self, tid: int) -> int:
         return int(self.tid2state[self._check_tid(tid)])
@@ -196,9 +189,6 @@ class TransitionModel:
 
     def transition_state_to_tuple(self, trans_state: int) -> Tuple4:
         return self.tuples[self._check_ts(trans_state) - 1]
-
-    def transition_state_to_phone(self, trans_state: int) -> int:
-        return self.transition_state_to_tuple(trans_state)[0]
 
     def transition_state_to_self_loop_id(self, trans_state: int) -> int:
         """The transition id of the self-loop of this state, or 0 if it has none (as Kaldi)."""

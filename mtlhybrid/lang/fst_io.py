@@ -48,7 +48,3 @@ def iter_arcs(fst) -> Iterator[Tuple[int, int, int, float, int]]:
     for s in range(fst.num_states):
         for arc in kaldifst.ArcIterator(fst, s):
             yield s, arc.ilabel, arc.olabel, float(arc.weight.value), arc.nextstate
-
-
-def final_weight(fst, s: int) -> float:
-    return float(fst.final(s).value)

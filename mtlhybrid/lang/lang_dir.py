@@ -129,11 +129,6 @@ class LangDir:
         return str(Path(self.path) / "G.fst")
 
     @property
-    def phone_symbols(self) -> Dict[int, str]:
-        """id -> phone (inverse of ``phones``)."""
-        return {i: p for p, i in self.phones.items()}
-
-    @property
     def word_symbols(self) -> Dict[int, str]:
         """id -> word (inverse of ``words``)."""
         return {i: w for w, i in self.words.items()}

@@ -1,10 +1,20 @@
 """Chunk sampling over features: what one training step sees.
 
 Utterances are cut into chunks of ``chunk_len`` frames (the last chunk moved back to end
-at the utterance's end; an utterance shorter than a chunk is padded and masked). Each
-chunk carries the network's left/right context, taken from the neighbouring frames and
-repeated at the utterance edges. A batch holds chunks of one corpus, so a corpus's own
-input layer and heads apply to the whole batch.
+at the utterance's end; an utterance shorter than a chunk is padded and masked);
+``chunk_len: 0`` takes whole utterances, padded to the longest of the batch. Each chunk
+carries the network's left/right context, taken from the neighbouring frames and repeated
+at the utterance edges. A batch holds chunks of one corpus, so a corpus's own input layer
+and heads apply to the whole batch.
+
+Utterance-level tasks (accent) are used on whole utterances, so they are trained on
+whole utterances too: with chunked training each step also gets an *utterance part*,
+whole utterances (or windows of ``utt_window`` frames) of the same corpus that carry only
+the utterance-level targets, while the chunks carry only the frame-level ones. Every
+labelled utterance is in the utterance part of exactly one step per epoch, spread evenly
+over the corpus's steps; so an utterance part spans about as many frames as its chunk
+batch, and per-frame gradients reaching the shared layers from the two kinds of loss
+are of comparable size (see docs/DESIGN.md, "Multi-task losses").
 
 The order of an epoch is a pure function of ``(seed, epoch)``: resuming an interrupted
 run only needs the epoch and the index of the next batch, and every process of a
@@ -14,7 +24,7 @@ distributed run agrees on it (each takes its slice of every global batch).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Sequence, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -110,6 +120,9 @@ Chunk = Tuple[int, str, int]  # (corpus index, utt, start frame)
 
 
 def corpus_chunks(corpus_index: int, data: CorpusData, chunk_len: int) -> List[Chunk]:
+    """Chunks covering every frame of every utterance; ``chunk_len`` 0: one chunk per utterance."""
+    if chunk_len <= 0:
+        return [(corpus_index, utt, 0) for utt in data.utts]
     chunks = []
     for utt in data.utts:
         T = data.feats[utt].shape[0]
@@ -121,27 +134,64 @@ def corpus_chunks(corpus_index: int, data: CorpusData, chunk_len: int) -> List[C
 
 
 class ChunkSampler:
-    """Deterministic per-epoch batches of chunks, one corpus per batch."""
+    """Deterministic per-epoch batches of chunks, one corpus per batch.
+
+    ``utt_tasks`` names the utterance-level tasks trained on utterance parts (see the
+    module docstring); empty (the default) means no utterance parts. ``utt_window`` > 0
+    cuts an utterance longer than that to a window of as many frames, placed at random
+    (a function of seed and epoch, like everything else here).
+    """
 
     def __init__(self, corpora: Sequence[CorpusData], chunk_len: int, batch_size: int, seed: int = 1,
-                 shuffle: bool = True):
+                 shuffle: bool = True, utt_tasks: Sequence[str] = (), utt_window: int = 0):
         self.corpora = list(corpora)
         self.chunk_len = chunk_len
         self.batch_size = batch_size
         self.seed = seed
         self.shuffle = shuffle
+        self.utt_window = utt_window
         self.chunks = [corpus_chunks(i, c, chunk_len) for i, c in enumerate(self.corpora)]
+        # utterances with a label of some utterance-level task, per corpus
+        self.labelled = [[u for u in c.utts if any(u in c.targets.get(t, {}) for t in utt_tasks)] for c in self.corpora]
+        self.with_parts = bool(utt_tasks)
 
-    def epoch_batches(self, epoch: int) -> List[List[Chunk]]:
+    def _epoch(self, epoch: int) -> Tuple[List[List[Chunk]], List[List[Chunk]]]:
         rng = np.random.default_rng([self.seed, epoch])
+        urng = np.random.default_rng([self.seed, epoch, 1])  # own stream: chunk order as without utterance parts
         batches: List[List[Chunk]] = []
-        for chunks in self.chunks:
+        parts: List[List[Chunk]] = []
+        for ci, chunks in enumerate(self.chunks):
             order = rng.permutation(len(chunks)) if self.shuffle else np.arange(len(chunks))
+            first = len(batches)
             for b in range(0, len(order), self.batch_size):
                 batches.append([chunks[i] for i in order[b : b + self.batch_size]])
+            if not self.with_parts:
+                continue
+            utts = self.labelled[ci]
+            uorder = urng.permutation(len(utts)) if self.shuffle else np.arange(len(utts))
+            groups = np.array_split(uorder, len(batches) - first) if len(batches) > first else []
+            for g in groups:
+                part = []
+                for i in g:
+                    utt = utts[i]
+                    T = self.corpora[ci].feats[utt].shape[0]
+                    start = 0
+                    if self.utt_window and T > self.utt_window:
+                        start = int(urng.integers(0, T - self.utt_window + 1))
+                    part.append((ci, utt, start))
+                parts.append(part)
         if self.shuffle:
-            batches = [batches[i] for i in rng.permutation(len(batches))]
-        return batches
+            perm = rng.permutation(len(batches))
+            batches = [batches[i] for i in perm]
+            parts = [parts[i] for i in perm] if parts else parts
+        return batches, parts
+
+    def epoch_batches(self, epoch: int) -> List[List[Chunk]]:
+        return self._epoch(epoch)[0]
+
+    def epoch_utterance_parts(self, epoch: int) -> List[List[Chunk]]:
+        """Utterance part of each batch of ``epoch_batches(epoch)`` (same order); [] without utterance tasks."""
+        return self._epoch(epoch)[1]
 
     def num_batches(self) -> int:
         return sum((len(c) + self.batch_size - 1) // self.batch_size for c in self.chunks)
@@ -149,14 +199,18 @@ class ChunkSampler:
 
 @dataclass
 class Batch:
+    """One step's input: chunks (``feats``, ``lengths``, ``targets``) and an optional utterance part."""
+
     corpus: str
     feats: torch.Tensor  # [B, C + left + right, D]
     lengths: torch.Tensor  # [B] valid output frames
     targets: Dict[str, torch.Tensor]  # frame: [B, C]; utterance: [B]
+    utt_part: Optional["Batch"] = None
 
     def to(self, device) -> "Batch":
         return Batch(self.corpus, self.feats.to(device), self.lengths.to(device),
-                     {k: v.to(device) for k, v in self.targets.items()})
+                     {k: v.to(device) for k, v in self.targets.items()},
+                     self.utt_part.to(device) if self.utt_part is not None else None)
 
 
 def context_window(x: np.ndarray, start: int, length: int, left: int, right: int) -> np.ndarray:
@@ -166,10 +220,16 @@ def context_window(x: np.ndarray, start: int, length: int, left: int, right: int
 
 
 def make_batch(corpora: Sequence[CorpusData], chunks: Sequence[Chunk], tasks: Sequence[TaskConfig],
-               chunk_len: int, left: int, right: int) -> Batch:
-    """Stack chunks (all of one corpus) into tensors; missing targets become IGNORE."""
+               chunk_len: int, left: int, right: int, levels: Sequence[str] = ("frame", "utterance")) -> Batch:
+    """Stack chunks (all of one corpus) into tensors; missing targets become IGNORE.
+
+    ``chunk_len`` 0: each chunk runs to its utterance's end, padded to the batch's longest.
+    Targets of tasks whose level is not in ``levels`` are all IGNORE (trained elsewhere).
+    """
     ci = chunks[0][0]
     data = corpora[ci]
+    if chunk_len <= 0:
+        chunk_len = max(data.feats[utt].shape[0] - start for _, utt, start in chunks)
     feats, lengths = [], []
     tgt: Dict[str, list] = {t.name: [] for t in tasks}
     for c, utt, start in chunks:
@@ -179,7 +239,7 @@ def make_batch(corpora: Sequence[CorpusData], chunks: Sequence[Chunk], tasks: Se
         feats.append(context_window(x, start, chunk_len, left, right))
         lengths.append(n)
         for t in tasks:
-            have = data.targets.get(t.name, {})
+            have = data.targets.get(t.name, {}) if t.level in levels else {}
             if t.level == "frame":
                 row = np.full(chunk_len, IGNORE, dtype=np.int64)
                 if utt in have:

@@ -28,6 +28,9 @@ INPUT_LAYERS = ("shared", "per_corpus")
 OPTIMIZERS = ("adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "exponential")
 WEIGHTINGS = ("static", "uncertainty")
+SELECT_ON = ("acc", "loss")
+GRL_SCHEDULES = ("ganin", "constant")
+FEEDBACKS = ("none", "bottleneck", "posterior")
 
 
 class _Base:
@@ -108,7 +111,16 @@ class TaskConfig(_Base):
     ``label`` (utterance labels from the data dir's ``utt2<label>``).
     ``corpus``: only utterances of that corpus carry this task (multilingual senone heads);
     None means every corpus. ``adversarial``: the head learns the task while a gradient
-    reversal layer with ``grl_scale`` pushes the shared layers to forget it.
+    reversal layer with ``grl_scale`` pushes the shared layers to forget it;
+    ``grl_schedule: ganin`` (default) ramps the reversal up over training as Ganin et al.
+    (2015) do, ``grl_scale * (2 / (1 + exp(-10 p)) - 1)`` at training progress p in [0, 1];
+    ``constant`` applies ``grl_scale`` from the first step.
+    ``feedback`` (utterance tasks; Jain et al. 2018's accent embeddings): ``bottleneck``
+    (the head's hidden layer, ``hidden_dim`` > 0) or ``posterior`` (its softmax) of the
+    pooled utterance is appended, at every frame, to the input of trunk layer
+    ``feedback_layer`` (after ``layer``), so the layers above see the accent estimate.
+    The embedding pools over what the network sees, so this needs whole-utterance
+    training (``train.chunk_len: 0``), as at test time.
     """
 
     name: str
@@ -126,6 +138,9 @@ class TaskConfig(_Base):
     hidden_dim: int = 0
     adversarial: bool = False
     grl_scale: float = 1.0
+    grl_schedule: str = "ganin"
+    feedback: str = "none"
+    feedback_layer: int = -1
     primary: bool = False
 
     def check(self, where, path):
@@ -145,7 +160,16 @@ class TaskConfig(_Base):
         _need(isinstance(self.hidden_dim, int) and self.hidden_dim >= 0, "hidden_dim must be an integer >= 0", where, path)
         _need(isinstance(self.adversarial, bool), "adversarial must be true or false", where, path)
         _need(_is_num(self.grl_scale) and self.grl_scale >= 0, "grl_scale must be a number >= 0", where, path)
+        _need(self.grl_schedule in GRL_SCHEDULES, f"grl_schedule must be one of {', '.join(GRL_SCHEDULES)}, "
+              f"got {self.grl_schedule!r}", where, path)
         _need(not (self.adversarial and self.primary), "the primary task cannot be adversarial", where, path)
+        _need(self.feedback in FEEDBACKS, f"feedback must be one of {', '.join(FEEDBACKS)}, got {self.feedback!r}", where, path)
+        _need(isinstance(self.feedback_layer, int) and not isinstance(self.feedback_layer, bool),
+              f"feedback_layer must be an integer, got {self.feedback_layer!r}", where, path)
+        if self.feedback != "none":
+            _need(self.level == "utterance", "feedback needs an utterance-level task", where, path)
+            _need(not self.adversarial, "an adversarial task cannot feed its embedding back", where, path)
+            _need(self.feedback != "bottleneck" or self.hidden_dim > 0, "feedback: bottleneck needs hidden_dim > 0", where, path)
 
 
 @dataclass
@@ -155,8 +179,10 @@ class ModelConfig(_Base):
     ``type: mlp`` splices ``splice: [left, right]`` frames then stacks ``num_layers``
     affine layers; ``type: tdnn`` takes ``tdnn_contexts``, one list of frame offsets per
     layer (evenly spaced, e.g. ``[-3, 0, 3]``: a dilated 1-D convolution, as Kaldi's TDNN).
-    ``sharing: soft`` gives each task its own tower and penalizes the squared distance
-    between corresponding layers with ``soft_penalty``.
+    ``sharing: soft`` gives each task its own tower, all started from the same weights, and
+    adds ``soft_penalty`` times the mean squared difference per trunk parameter between
+    towers (averaged over tower pairs) to the loss: normalised per parameter, so the same
+    ``soft_penalty`` means the same pull whatever the network's size.
     """
 
     type: str = "tdnn"
@@ -169,7 +195,7 @@ class ModelConfig(_Base):
     input_layer: str = "shared"
     input_dim: int = 0
     sharing: str = "hard"
-    soft_penalty: float = 1e-3
+    soft_penalty: float = 1000.0
 
     def check(self, where, path):
         w = where or "model"
@@ -218,11 +244,28 @@ class ModelConfig(_Base):
 
 @dataclass
 class TrainConfig(_Base):
-    """Optimisation, sampling, validation and checkpointing."""
+    """Optimisation, sampling, validation and checkpointing.
+
+    ``chunk_len``: frames per training chunk of the frame-level tasks; 0 trains on whole
+    utterances (``batch_size`` of them per step, padded). Utterance-level tasks are trained
+    as they are used, pooled over whole utterances: with chunked training each step also
+    takes an utterance part (see :mod:`mtlhybrid.nnet.chunks`); ``utt_window`` > 0 cuts
+    longer utterances there to a random window of that many frames (evaluation still pools
+    the whole utterance). ``utt_on_chunks: true`` restores the old behaviour, pooling
+    utterance tasks over each training chunk (for comparison only).
+
+    Model selection (``final.pt`` averages ``num_average`` epochs ending at the selected
+    one) and early stopping (``patience``, ``min_delta``) use the primary task's held-out
+    accuracy or loss (``select_on: acc | loss``), never the total training loss; without
+    held-out data ``final.pt`` ends at the last epoch and early stopping watches the
+    primary task's training loss.
+    """
 
     epochs: int = 10
     batch_size: int = 32
     chunk_len: int = 50
+    utt_window: int = 0
+    utt_on_chunks: bool = False
     optimizer: str = "adamw"
     lr: float = 1e-3
     weight_decay: float = 0.0
@@ -232,9 +275,11 @@ class TrainConfig(_Base):
     decay: float = 0.5
     min_lr: float = 0.0
     weighting: str = "static"
+    log_var_bound: float = 3.0
     grad_clip: float = 0.0
     seed: int = 1
     frame_tolerance: int = 0
+    select_on: str = "acc"
     patience: int = 0
     min_delta: float = 0.0
     num_average: int = 1
@@ -242,14 +287,18 @@ class TrainConfig(_Base):
 
     def check(self, where, path):
         w = where or "train"
-        _need_ints(self, ("epochs", "batch_size", "chunk_len", "num_average"), 1, w, path)
-        _need_ints(self, ("warmup_steps", "seed", "frame_tolerance", "patience", "save_every_steps"), 0, w, path)
+        _need_ints(self, ("epochs", "batch_size", "num_average"), 1, w, path)
+        _need_ints(self, ("chunk_len", "utt_window", "warmup_steps", "seed", "frame_tolerance", "patience",
+                          "save_every_steps"), 0, w, path)
+        _need(isinstance(self.utt_on_chunks, bool), "utt_on_chunks must be true or false", w, path)
         _need(self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}", w, path)
         _need(self.schedule in SCHEDULES, f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}", w, path)
+        _need(self.select_on in SELECT_ON, f"select_on must be one of {', '.join(SELECT_ON)}, got {self.select_on!r}", w, path)
         _need(self.weighting in WEIGHTINGS, f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}", w, path)
         for k in ("lr", "weight_decay", "momentum", "decay", "min_lr", "grad_clip", "min_delta"):
             _need(_is_num(getattr(self, k)) and getattr(self, k) >= 0, f"{k} must be a number >= 0", w, path)
         _need(self.lr > 0, "lr must be > 0", w, path)
+        _need(_is_num(self.log_var_bound) and self.log_var_bound > 0, "log_var_bound must be a number > 0", w, path)
 
 
 @dataclass
@@ -341,6 +390,13 @@ class MtlConfig(_Base):
         n = self.model.layer_count()
         for i, t in enumerate(self.tasks):
             _need(-n <= t.layer < n, f"layer {t.layer} is outside the trunk's {n} layers", f"tasks[{i}]", path)
+            if t.feedback != "none":
+                w = f"tasks[{i}]"
+                _need(-n <= t.feedback_layer < n, f"feedback_layer {t.feedback_layer} is outside the trunk's {n} layers", w, path)
+                _need(t.feedback_layer % n > t.layer % n, f"feedback_layer {t.feedback_layer} must come after layer {t.layer}", w, path)
+                _need(self.model.sharing == "hard", "feedback needs model.sharing: hard", w, path)
+                _need(self.train.chunk_len == 0, "feedback pools over what the network sees, at test time the whole "
+                      "utterance: train on whole utterances (train.chunk_len: 0)", w, path)
             if self.corpora and t.corpus is not None:
                 _need(t.corpus in self.corpora, f"corpus {t.corpus!r} is not in corpora ({', '.join(self.corpora)})", f"tasks[{i}]", path)
 
@@ -375,3 +431,41 @@ def config_from_dict(d: Dict[str, Any]) -> MtlConfig:
     import copy
 
     return MtlConfig.from_dict(copy.deepcopy(d), "", None)
+
+
+def apply_override(raw: Dict[str, Any], assignment: str) -> None:
+    """Apply one ``--set key.sub=value`` to a raw (YAML-loaded) config, in place.
+
+    The value is parsed as YAML (``train.lr=0.05`` gives a float, ``model.dims=[256,256]``
+    a list); missing mappings on the way are created, so the full config check that
+    follows (:meth:`MtlConfig.from_dict`) names a misspelt key.
+    """
+    import yaml
+
+    key, sep, value = assignment.partition("=")
+    if not sep:
+        raise DataError(f"--set expects key.sub=value, got {assignment!r}")
+    node = raw
+    parts = key.split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise DataError(f"--set {key}: {p} is not a mapping")
+    node[parts[-1]] = yaml.safe_load(value)
+
+
+def named_alignment_dirs(values: List[str], opt: str) -> Dict[str, str]:
+    """``--ali DIR`` / ``--ali NAME=DIR`` values -> name -> dir (a bare DIR is named ``ali``).
+
+    Tasks pick their alignment by name, so a name given twice is an error (``opt`` names
+    the option in the message).
+    """
+    out: Dict[str, str] = {}
+    for v in values:
+        name, sep, path = v.partition("=")
+        if not sep:
+            name, path = "ali", v
+        if name in out:
+            raise DataError(f"{opt}: alignment name {name!r} given twice")
+        out[name] = path
+    return out

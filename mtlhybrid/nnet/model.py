@@ -15,20 +15,25 @@ with the chunk's central T frames; utterance outputs ``[B, K]`` pool over those 
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import torch
 from torch import nn
 
 from mtlhybrid.nnet.config import MtlConfig, ModelConfig, TaskConfig
 from mtlhybrid.nnet.layers import MlpHead, TdnnLayer, grad_reverse, make_pooling
+from mtlhybrid.nnet.schedule import grl_ramp
 from mtlhybrid.utils.errors import MismatchError
 
 
 class Tower(nn.Module):
-    """Input layer(s) and the stack of TDNN layers; returns every layer's output cropped to the output frames."""
+    """Input layer(s) and the stack of TDNN layers; returns every layer's output cropped to the output frames.
 
-    def __init__(self, mcfg: ModelConfig, feat_dims: Mapping[str, int]):
+    ``extra_in`` maps a layer index to the size of an utterance embedding appended to that
+    layer's input at every frame (accent feedback; see :class:`MtlNet`).
+    """
+
+    def __init__(self, mcfg: ModelConfig, feat_dims: Mapping[str, int], extra_in: Optional[Mapping[int, int]] = None):
         super().__init__()
         self.corpora = list(feat_dims)
         dims = set(feat_dims.values())
@@ -46,28 +51,43 @@ class Tower(nn.Module):
                 self.inputs["shared"] = nn.Conv1d(in_dim, mcfg.input_dim, 1)
                 in_dim = mcfg.input_dim
         self.per_corpus = mcfg.input_layer == "per_corpus"
+        self.extra_in = dict(extra_in or {})
         layers = []
-        for offsets, out_dim in zip(mcfg.layer_contexts(), mcfg.layer_dims()):
-            layers.append(TdnnLayer(in_dim, out_dim, offsets, mcfg.norm, mcfg.dropout))
+        for i, (offsets, out_dim) in enumerate(zip(mcfg.layer_contexts(), mcfg.layer_dims())):
+            layers.append(TdnnLayer(in_dim + self.extra_in.get(i, 0), out_dim, offsets, mcfg.norm, mcfg.dropout))
             in_dim = out_dim
         self.layers = nn.ModuleList(layers)
         self.left = sum(layer.left for layer in self.layers)
         self.right = sum(layer.right for layer in self.layers)
 
-    def forward(self, x: torch.Tensor, corpus: str) -> List[torch.Tensor]:
+    def forward(self, x: torch.Tensor, corpus: str,
+                after_layer: Optional[Callable[[int, torch.Tensor], Mapping[int, torch.Tensor]]] = None,
+                ) -> List[torch.Tensor]:
+        """Every layer's output ``[B, C, T]`` over the output frames.
+
+        ``after_layer(i, out_i)`` returns utterance embeddings ``{j: [B, E]}`` to append,
+        repeated over frames, to the input of layer j (> i; its ``extra_in[j]`` sizes).
+        """
         h = x.transpose(1, 2)  # [B, D, T]
         if self.per_corpus:
             h = self.inputs[corpus](h)
         elif "shared" in self.inputs:
             h = self.inputs["shared"](h)
         outs = []
+        pending: Dict[int, List[torch.Tensor]] = {}
         done_left = done_right = 0
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
+            if i in self.extra_in:
+                e = torch.cat(pending.pop(i), dim=-1)
+                h = torch.cat([h, e[:, :, None].expand(-1, -1, h.shape[-1]).to(h.dtype)], dim=1)
             h = layer(h)
             done_left += layer.left
             done_right += layer.right
             cl, cr = self.left - done_left, self.right - done_right
             outs.append(h[:, :, cl : h.shape[-1] - cr] if (cl or cr) else h)
+            if after_layer is not None:
+                for j, e in after_layer(i, outs[-1]).items():
+                    pending.setdefault(j, []).append(e)
         return outs
 
     def trunk_parameters(self) -> Dict[str, torch.Tensor]:
@@ -82,6 +102,8 @@ class TaskHead(nn.Module):
         self.level = tcfg.level
         self.adversarial = tcfg.adversarial
         self.grl_scale = float(tcfg.grl_scale)
+        self.grl_schedule = tcfg.grl_schedule
+        self.grl_factor = 1.0  # set by MtlNet.set_progress (the Ganin ramp)
         if self.level == "utterance":
             self.pool = make_pooling(tcfg.pooling, in_dim)
             self.out = MlpHead(self.pool.out_dim, num_classes, tcfg.hidden_dim)
@@ -89,18 +111,34 @@ class TaskHead(nn.Module):
             self.pool = None
             self.out = MlpHead(in_dim, num_classes, tcfg.hidden_dim)
 
+        self.feedback = tcfg.feedback
+        self.embedding_dim = {"none": 0, "bottleneck": tcfg.hidden_dim, "posterior": num_classes}[tcfg.feedback]
+
     def forward(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         if self.adversarial:
-            h = grad_reverse(h, self.grl_scale)
+            h = grad_reverse(h, self.grl_scale * self.grl_factor)
         if self.pool is not None:
             return self.out(self.pool(h, lengths))
         return self.out(h.transpose(1, 2))
+
+    def logits_and_embedding(self, h: torch.Tensor, lengths: torch.Tensor):
+        """Utterance logits ``[B, K]`` and the embedding fed back to the trunk ``[B, E]``."""
+        pooled = self.pool(h, lengths)
+        if self.feedback == "bottleneck":
+            hidden = self.out.net[1](self.out.net[0](pooled))
+            return self.out.net[2](hidden), hidden
+        logits = self.out(pooled)
+        return logits, torch.softmax(logits, dim=-1)
 
 
 class MtlNet(nn.Module):
     """Shared layers (or towers) and one head per task.
 
     ``num_classes`` maps task name -> output size; ``feat_dims`` corpus name -> input dim.
+    A task with ``feedback`` (Jain et al. 2018's accent embeddings) runs inside the trunk
+    pass: its head pools layer ``layer`` over the valid frames, and its bottleneck or
+    posterior is appended at every frame to the input of layer ``feedback_layer``; the
+    gradient of every loss above flows back into that head.
     """
 
     def __init__(self, config: MtlConfig, feat_dims: Mapping[str, int], num_classes: Mapping[str, int]):
@@ -111,7 +149,15 @@ class MtlNet(nn.Module):
         mcfg = config.model
         self.soft = mcfg.sharing == "soft"
         tower_names = [t.name for t in config.tasks] if self.soft else ["shared"]
-        self.towers = nn.ModuleDict({n: Tower(mcfg, feat_dims) for n in tower_names})
+        n_layers = mcfg.layer_count()
+        # Accent feedback (Jain et al. 2018): task name -> (layer it pools, layer it feeds).
+        self.feedback = {t.name: (t.layer % n_layers, t.feedback_layer % n_layers) for t in config.tasks if t.feedback != "none"}
+        extra: Dict[int, int] = {}
+        for t in config.tasks:
+            if t.feedback != "none":
+                dim = t.hidden_dim if t.feedback == "bottleneck" else int(num_classes[t.name])
+                extra[t.feedback_layer % n_layers] = extra.get(t.feedback_layer % n_layers, 0) + dim
+        self.towers = nn.ModuleDict({n: Tower(mcfg, feat_dims, extra) for n in tower_names})
         dims = mcfg.layer_dims()
         self.heads = nn.ModuleDict()
         for t in config.tasks:
@@ -119,7 +165,14 @@ class MtlNet(nn.Module):
                 raise MismatchError(f"no class count given for task {t.name}")
             self.heads[t.name] = TaskHead(t, dims[t.layer], int(num_classes[t.name]))
         first = next(iter(self.towers.values()))
+        for tower in list(self.towers.values())[1:]:
+            tower.load_state_dict(first.state_dict())  # soft sharing starts from identical towers
         self.left_context, self.right_context = first.left, first.right
+
+    def set_progress(self, progress: float) -> None:
+        """Training progress p in [0, 1]: sets each adversarial head's gradient-reversal ramp."""
+        for head in self.heads.values():
+            head.grl_factor = grl_ramp(progress) if head.grl_schedule == "ganin" else 1.0
 
     def tasks_for(self, corpus: str) -> List[str]:
         """Tasks whose heads apply to utterances of ``corpus``."""
@@ -141,25 +194,46 @@ class MtlNet(nn.Module):
             lengths = torch.full((x.shape[0],), T, dtype=torch.long, device=x.device)
         names = list(tasks) if tasks is not None else list(self.task_cfgs)
         out: Dict[str, torch.Tensor] = {}
-        shared = None if self.soft else self.towers["shared"](x, corpus)
+        hook = None
+        if self.feedback:
+            fed_from = {}
+            for name, (src, _) in self.feedback.items():
+                fed_from.setdefault(src, []).append(name)
+
+            def hook(i: int, h: torch.Tensor) -> Dict[int, torch.Tensor]:
+                embs: Dict[int, torch.Tensor] = {}
+                for name in fed_from.get(i, []):
+                    out[name], e = self.heads[name].logits_and_embedding(h, lengths)
+                    dest = self.feedback[name][1]
+                    embs[dest] = torch.cat([embs[dest], e], dim=-1) if dest in embs else e
+                return embs
+
+        shared = None if self.soft else self.towers["shared"](x, corpus, hook)
         for name in names:
+            if name in out:
+                continue
             layers = self.towers[name](x, corpus) if self.soft else shared
             out[name] = self.heads[name](layers[self.task_cfgs[name].layer], lengths)
-        return out
+        return {name: out[name] for name in names}
 
     def soft_sharing_distance(self) -> torch.Tensor:
-        """Mean over tower pairs of the summed squared distance between corresponding trunk parameters."""
+        """Mean over tower pairs of the mean squared difference per trunk parameter (scalar).
+
+        Normalised by the number of trunk parameters so that ``soft_penalty`` does not have
+        to shrink as the network grows.
+        """
         towers = list(self.towers.values())
         if len(towers) < 2:
             return torch.zeros(())
         params = [t.trunk_parameters() for t in towers]
+        count = sum(p.numel() for p in params[0].values())
         total = 0.0
         pairs = 0
         for i in range(len(params)):
             for j in range(i + 1, len(params)):
                 total = total + sum(((params[i][k] - params[j][k]) ** 2).sum() for k in params[i])
                 pairs += 1
-        return total / pairs
+        return total / (pairs * count)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -56,16 +56,35 @@ class MtlObjective(nn.Module):
         # DDP sees its gradients as part of the forward pass.
         self.regularizer = regularizer
 
-    def forward(self, feats, corpus: str, lengths, targets: Mapping[str, torch.Tensor]):
-        logits = self.model(feats, corpus, lengths)
-        losses, stats, present = {}, {}, {}
-        for name, out in logits.items():
+    def _task_losses(self, logits, corpus: str, targets: Mapping[str, torch.Tensor]):
+        out = {}
+        for name, o in logits.items():
             t = targets[name]
-            if out.dim() == 3 and out.shape[1] != t.shape[1]:
-                raise MismatchError(f"task {name}: network gives {out.shape[1]} frames per chunk, targets {t.shape[1]}")
+            if o.dim() == 3 and o.shape[1] != t.shape[1]:
+                raise MismatchError(f"task {name}: network gives {o.shape[1]} frames per chunk, targets {t.shape[1]}")
             if name not in self.model.tasks_for(corpus):
                 t = torch.full_like(t, -100)
-            loss, correct, n = masked_ce(out, t, self.model.task_cfgs[name].label_smoothing)
+            out[name] = masked_ce(o, t, self.model.task_cfgs[name].label_smoothing)
+        return out
+
+    def forward(self, feats, corpus: str, lengths, targets: Mapping[str, torch.Tensor], utt_part=None):
+        """Weighted loss of one step and per-task (loss sum, correct, count).
+
+        ``utt_part`` (feats, lengths, targets) of whole utterances trains the utterance-level
+        tasks (see :mod:`mtlhybrid.nnet.chunks`); a task's loss is the sum over the two parts,
+        one of which has all its targets masked (a zero that stays in the graph).
+        """
+        logits = self.model(feats, corpus, lengths)
+        parts = [self._task_losses(logits, corpus, targets)]
+        if utt_part is not None:
+            u_feats, u_lengths, u_targets = utt_part
+            parts.append(self._task_losses(self.model(u_feats, corpus, u_lengths), corpus, u_targets))
+        losses, stats, present = {}, {}, {}
+        for name in logits:
+            loss, correct, n = parts[0][name]
+            for other in parts[1:]:
+                loss2, c2, n2 = other[name]
+                loss, correct, n = loss + loss2, correct + c2, n + n2
             losses[name] = loss
             present[name] = n > 0
             stats[name] = (float(loss.detach()) * n, correct, n)
@@ -163,7 +182,7 @@ class Trainer:
         for m in self.frozen:
             for prm in m.parameters():
                 prm.requires_grad_(False)
-        self.weighting = LossWeighting(config.tasks, self.tcfg.weighting).to(self.device)
+        self.weighting = LossWeighting(config.tasks, self.tcfg.weighting, self.tcfg.log_var_bound).to(self.device)
         self.objective = MtlObjective(self.model, self.weighting, config.model.soft_penalty, regularizer)
         self.module: nn.Module = self.objective
         if self.world > 1:
@@ -173,12 +192,21 @@ class Trainer:
             # Only a per-corpus input layer leaves parameters unused in a step (the other corpora's).
             unused = config.model.input_layer == "per_corpus"
             self.module = DistributedDataParallel(self.objective, device_ids=ids, find_unused_parameters=unused)
-        params = [prm for prm in self.objective.parameters() if prm.requires_grad]
+        # Learned log-variances get their own group without weight decay: nothing but their
+        # own task's loss moves them (and _step skips them when their task is masked).
+        log_var_ids = {id(prm) for prm in self.weighting.log_vars.values()}
+        params = [prm for prm in self.objective.parameters() if prm.requires_grad and id(prm) not in log_var_ids]
+        if log_var_ids:
+            params = [{"params": params}, {"params": list(self.weighting.log_vars.values()), "weight_decay": 0.0}]
         if self.tcfg.optimizer == "adamw":
             self.optimizer = torch.optim.AdamW(params, lr=self.tcfg.lr, weight_decay=self.tcfg.weight_decay)
         else:
             self.optimizer = torch.optim.SGD(params, lr=self.tcfg.lr, momentum=self.tcfg.momentum, weight_decay=self.tcfg.weight_decay)
-        self.sampler = ChunkSampler(self.train_data, self.tcfg.chunk_len, self.tcfg.batch_size * self.world, self.tcfg.seed)
+        # Utterance-level tasks get whole-utterance parts unless the chunks are whole utterances already.
+        self.utt_tasks = [t.name for t in config.tasks if t.level == "utterance"] \
+            if self.tcfg.chunk_len > 0 and not self.tcfg.utt_on_chunks else []
+        self.sampler = ChunkSampler(self.train_data, self.tcfg.chunk_len, self.tcfg.batch_size * self.world, self.tcfg.seed,
+                                    utt_tasks=self.utt_tasks, utt_window=self.tcfg.utt_window)
         self.state = TrainState()
 
     # ----- checkpoints -------------------------------------------------------------------
@@ -235,14 +263,21 @@ class Trainer:
         lr = learning_rate(self.tcfg, self.state.step, self.sampler.num_batches())
         for g in self.optimizer.param_groups:
             g["lr"] = lr
+        self.model.set_progress(self.state.step / max(self.tcfg.epochs * self.sampler.num_batches(), 1))
         self.module.train()
         for m in self.frozen:
             m.eval()
         b = batch.to(self.device)
         feats = augment_features(b.feats, self.cfg.augment) if self.cfg.augment.active else b.feats
-        total, stats = self.module(feats, b.corpus, b.lengths, b.targets)
+        utt_part = None
+        if b.utt_part is not None:
+            u = b.utt_part
+            u_feats = augment_features(u.feats, self.cfg.augment) if self.cfg.augment.active else u.feats
+            utt_part = (u_feats, u.lengths, u.targets)
+        total, stats = self.module(feats, b.corpus, b.lengths, b.targets, utt_part)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
+        self._skip_masked_log_vars(stats)
         if self.tcfg.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.objective.parameters(), self.tcfg.grad_clip)
         self.optimizer.step()
@@ -257,6 +292,36 @@ class Trainer:
             t[2] += n
         self.state.step += 1
         self.last_lr = lr
+
+    def _skip_masked_log_vars(self, stats: Mapping[str, tuple]) -> None:
+        """A task without targets in this step (on every process) leaves its log-variance as it is.
+
+        Its gradient is zero already, but Adam's momentum and weight decay would still move
+        it; a parameter without a gradient is skipped by the optimizer.
+        """
+        names = list(self.weighting.log_vars)
+        if not names:
+            return
+        present = torch.tensor([float(stats[n][2] > 0) for n in names], device=self.device)
+        if self.world > 1:
+            import torch.distributed as dist
+
+            dist.all_reduce(present)
+        for n, p in zip(names, present.tolist()):
+            if not p:
+                self.weighting.log_vars[n].grad = None
+
+    def _make_step_batch(self, chunks, utt_chunks) -> Batch:
+        """The step's chunks (frame tasks only when utterance parts are on) and its utterance part."""
+        left, right = self.model.left_context, self.model.right_context
+        levels = ("frame",) if self.utt_tasks else ("frame", "utterance")
+        batch = make_batch(self.train_data, chunks, self.cfg.tasks, self.tcfg.chunk_len, left, right, levels)
+        if utt_chunks:
+            data = self.train_data[utt_chunks[0][0]]
+            longest = max(data.feats[u].shape[0] - s for _, u, s in utt_chunks)
+            length = min(self.tcfg.utt_window, longest) if self.tcfg.utt_window else longest
+            batch.utt_part = make_batch(self.train_data, utt_chunks, self.cfg.tasks, length, left, right, ("utterance",))
+        return batch
 
     def _reduce_epoch_sums(self) -> None:
         """Sum every process's training statistics so the log describes the whole epoch."""
@@ -293,15 +358,13 @@ class Trainer:
                 row[f"train_{t.name}_acc"] = s[1] / s[2]
         for name, w in self.weighting.current().items():
             row[f"weight_{name}"] = w
-        primary = self.cfg.primary.name
         if self.valid_data:
             res = evaluate(self.model, self.valid_data, self.device)
             for name, r in res.items():
                 row[f"valid_{name}_loss"] = r["loss"]
                 row[f"valid_{name}_acc"] = r["acc"]
-            metric = res.get(primary, {}).get("acc", -math.inf)
-        else:
-            metric = -row["train_loss"]
+        key, metric = self._selection_metric(row)
+        row["select_metric"] = metric
         if self.cfg.model.sharing == "soft":
             row["soft_distance"] = float(self.model.soft_sharing_distance().detach())
         st.history.append(row)
@@ -315,12 +378,38 @@ class Trainer:
             log.info("early stopping after epoch %d: no improvement for %d epochs (best epoch %d)", epoch, st.bad_epochs, st.best_epoch)
         msg = " ".join(f"{k}={v:.4g}" for k, v in row.items() if k.startswith("valid_") and k.endswith("_acc"))
         if self.rank == 0:
-            log.info("epoch %d: train loss %.4f %s", epoch, row["train_loss"], msg)
+            log.info("epoch %d: train loss %.4f %s (selection: %s=%.4g, best epoch %d)", epoch, row["train_loss"], msg,
+                     key, row[key], st.best_epoch)
         if self.rank == 0:
             save_checkpoint(self.out_dir / f"epoch{epoch}.pt", self._base_ckpt())
         self._save_resumable()
         self._write_csv()
         self._write_tensorboard(row)
+
+    def selection_key(self) -> str:
+        """The train_log.csv column that selects the model (and drives early stopping).
+
+        The primary (senone) task's accuracy or loss on held-out data (``train.select_on``);
+        without held-out data its training loss. Never the total training loss: for a
+        multi-task network that includes the auxiliary losses.
+        """
+        primary = self.cfg.primary.name
+        if self.valid_data:
+            return f"valid_{primary}_{self.tcfg.select_on}"
+        return f"train_{primary}_loss"
+
+    def _selection_metric(self, row: Mapping[str, float]):
+        """(column, value to maximise) for this epoch's row; a missing column is a MismatchError."""
+        key = self.selection_key()
+        if key not in row and key.startswith("valid_"):
+            fallback = f"train_{self.cfg.primary.name}_loss"
+            log.warning("the held-out data has no %s targets: cannot select on %s, early stopping watches %s",
+                        self.cfg.primary.name, key, fallback)
+            key = fallback
+        if key not in row:
+            raise MismatchError(f"no {self.cfg.primary.name} targets were trained in epoch {row['epoch']}: "
+                                f"nothing to select the model on")
+        return key, row[key] if key.endswith("_acc") else -row[key]
 
     def _write_tensorboard(self, row: Mapping[str, float]) -> None:
         """Scalars to <dir>/tensorboard when the tensorboard package is installed (optional)."""
@@ -352,13 +441,14 @@ class Trainer:
         steps_this_call = 0
         while self.state.epoch < self.tcfg.epochs and not self.state.stopped_early:
             batches = self.sampler.epoch_batches(self.state.epoch + 1)
+            utt_parts = self.sampler.epoch_utterance_parts(self.state.epoch + 1)
             bar = progress(total=len(batches), initial=self.state.batch, desc=f"epoch {self.state.epoch + 1}",
                            disable=True if self.rank else None)
             while self.state.batch < len(batches):
                 chunks = batches[self.state.batch][self.rank :: self.world]
                 if len(batches[self.state.batch]) >= self.world:
-                    self._step(make_batch(self.train_data, chunks, self.cfg.tasks, self.tcfg.chunk_len,
-                                          self.model.left_context, self.model.right_context))
+                    part = utt_parts[self.state.batch][self.rank :: self.world] if utt_parts else []
+                    self._step(self._make_step_batch(chunks, part))
                 self.state.batch += 1
                 bar.update(1)
                 steps_this_call += 1
@@ -382,6 +472,14 @@ class Trainer:
         paths = [p for p in paths if p.exists()]
         ckpt = average_checkpoints(paths)
         ckpt["train_state"] = self.state.to_dict()
+        key = self.selection_key()
+        if self.valid_data:
+            how = (f"selected on held-out data by {key} (best epoch {self.state.best_epoch}, "
+                   f"{key}={self.state.history[self.state.best_epoch - 1].get(key, float('nan')):.4g})")
+        else:
+            how = (f"no held-out data: the last epochs, not selected (early stopping watched {key}; "
+                   f"give --valid-num-spk or --valid-data to select on held-out speakers)")
+        ckpt["selection"] = {"metric": key, "held_out": bool(self.valid_data), "best_epoch": self.state.best_epoch}
         save_checkpoint(self.out_dir / "final.pt", ckpt)
-        log.info("wrote %s (average of %s)", self.out_dir / "final.pt", ", ".join(p.name for p in paths))
+        log.info("wrote %s (average of %s): %s", self.out_dir / "final.pt", ", ".join(p.name for p in paths), how)
         return self.out_dir / "final.pt"

@@ -86,6 +86,21 @@ def utterance_labels(data_dir: Union[str, Path], names: Optional[Sequence[str]] 
     return out
 
 
+def copy_utterance_tables(data_dir: Path, scoring_dir: Path, label_names: Optional[Sequence[str]] = None) -> None:
+    """Keep ``utt2spk`` and the ``utt2<label>`` files beside ``test_filt.txt``.
+
+    ``make_results`` re-reads a decode dir at the LM weight chosen on dev and pairs
+    systems by utterance and speaker; with these copies the decode dir alone suffices
+    (the data dir may have changed or gone since).
+    """
+    names = ["spk"] + sorted(utterance_labels(data_dir, label_names))
+    for name in names:
+        src = data_dir / f"utt2{name}"
+        if src.is_file():
+            with atomic_write(scoring_dir / f"utt2{name}") as f:
+                f.write(src.read_text(encoding="utf-8"))
+
+
 def score_decode_dir(
     data_dir: Union[str, Path],
     decode_dir: Union[str, Path],
@@ -106,6 +121,7 @@ def score_decode_dir(
         with atomic_write(ref_path) as f:
             f.write(text.read_text(encoding="utf-8"))
     refs = read_transcripts(str(ref_path))
+    copy_utterance_tables(data_dir, decode_dir / "scoring_kaldi", label_names)
 
     summary = ScoringSummary()
     results: Dict[Tuple[str, str], WerResult] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Union
 
-from mtlhybrid.score.results import Results
+from mtlhybrid.score.records import Results
 from mtlhybrid.utils.errors import DataError
 from mtlhybrid.utils.io import atomic_write
 

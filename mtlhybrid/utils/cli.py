@@ -9,12 +9,23 @@ import sys
 from typing import Callable, List, Optional
 
 from mtlhybrid.utils.errors import MtlHybridError
-from mtlhybrid.utils.log import setup_logging
+from mtlhybrid.utils.log import get_logger, set_verbosity, setup_logging
+
+
+class _Verbose(argparse.Action):
+    """``--verbose N`` sets the log level as soon as it is parsed, as Kaldi's --verbose sets
+    its VLOG level: 0 logs INFO and up, 1 or more adds DEBUG (starting with the command line)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        set_verbosity(values)
+        get_logger(parser.prog).debug("command line: %s", " ".join(sys.argv))
 
 
 def make_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--verbose", "-v", type=int, default=0, help="verbosity level (0: info, 1: debug)")
+    p.add_argument("--verbose", "-v", type=int, default=0, action=_Verbose,
+                   help="verbosity level (0: info, 1 or more: also debug messages)")
     return p
 
 

@@ -74,18 +74,6 @@ def read_json(path: PathLike, what: str):
         raise DataError(f"{what} file is not valid JSON (truncated?): {e}", path=path)
 
 
-def open_text(path: PathLike, encoding: str = "utf-8"):
-    """Open a text file for reading; ``.gz`` files are decompressed, ``-`` is stdin."""
-    if str(path) == "-":
-        import sys
-
-        return sys.stdin
-    path = Path(path)
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding)
-    return open(path, encoding=encoding)
-
-
 def iter_lines(path: PathLike) -> Iterator[Tuple[int, str]]:
     """Yield ``(line_number, line_without_newline)``; non-UTF-8 bytes raise DataError naming the line."""
     with open(path, "rb") as f:
@@ -106,6 +94,16 @@ def iter_text_bytes(raw: bytes, path: PathLike) -> Iterator[Tuple[int, str]]:
         except UnicodeDecodeError as e:
             raise DataError(f"not valid UTF-8 (byte {e.start}): {bline[:60]!r}", path=path, line=lineno)
         yield lineno, line.rstrip("\r")
+
+
+def parse_csl(s: str) -> List[int]:
+    """Kaldi's colon-separated integer list (``1:2:3``, as in ``phones/*.csl``); commas work too."""
+    if not s:
+        return []
+    try:
+        return [int(x) for x in s.replace(",", ":").split(":") if x]
+    except ValueError:
+        raise DataError(f"expected a colon-separated list of integers, got {s!r}")
 
 
 def path_is_gz(path: PathLike) -> bool:

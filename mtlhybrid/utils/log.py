@@ -13,13 +13,17 @@ _FORMAT = "%(asctime)s %(levelname)s (%(name)s) %(message)s"
 
 
 def setup_logging(verbose: int = 0) -> None:
-    level = logging.DEBUG if verbose > 0 else logging.INFO
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
         root.addHandler(handler)
-    root.setLevel(level)
+    set_verbosity(verbose)
+
+
+def set_verbosity(verbose: int) -> None:
+    """Kaldi's verbosity level: 0 logs INFO and up, 1 or more DEBUG too (the tools' --verbose)."""
+    logging.getLogger().setLevel(logging.DEBUG if verbose > 0 else logging.INFO)
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -48,9 +48,8 @@ while [ $# -gt 0 ]; do
 done
 set -- "${args[@]}"
 
-repo=$(cd -P "$(dirname "$0")" && cd ../.. && pwd)  # physical: steps/ may be a recipe's symlink
 [ -f path.sh ] && . ./path.sh
-. "$repo/utils/parse_options.sh" || exit 1
+. utils/parse_options.sh || exit 1
 set -euo pipefail
 
 if [ $# != 5 ]; then
@@ -62,7 +61,6 @@ data=$2
 lang=$3
 alidir=$4
 dir=$5
-utils=$repo/utils
 py="python3 -m mtlhybrid.bin"
 
 for f in $srcdir/final.pt $data/feats.scp $data/utt2spk $lang/phones.txt $alidir/final.mdl $alidir/tree $alidir/ali.1.gz; do
@@ -73,7 +71,7 @@ if [ -z "$delta_order" ]; then
   [ -f $srcdir/delta_opts ] && delta_order=$(sed -n 's/.*--delta-order[= ]\([0-9]*\).*/\1/p' $srcdir/delta_opts | head -n 1)
   [ -z "$delta_order" ] && delta_order=0
 fi
-"$utils/check_phones_compatible.sh" $lang/phones.txt $alidir/phones.txt
+utils/check_phones_compatible.sh $lang/phones.txt $alidir/phones.txt
 mkdir -p $dir/log $dir/conf
 
 train_data=$data
@@ -93,7 +91,7 @@ if [ $stage -le 0 ]; then
   echo "--delta-order $delta_order" > $dir/delta_opts
   echo "$srcdir" > $dir/source_dir
   if [ $num_utts_per_spk -gt 0 ]; then
-    "$utils/subset_data_dir.sh" --per-spk $data $num_utts_per_spk $dir/data/train > $dir/log/subset.log 2>&1 \
+    utils/subset_data_dir.sh --per-spk $data $num_utts_per_spk $dir/data/train > $dir/log/subset.log 2>&1 \
       || { cat $dir/log/subset.log >&2; exit 1; }
   fi
 fi

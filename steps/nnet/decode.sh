@@ -40,9 +40,8 @@ Options:
   --keep-scores <bool>      # keep the score matrices (default $keep_scores)
   --stage <n>               # 0 decode, 1 auxiliary tasks, 2 scoring (default $stage)"
 
-repo=$(cd -P "$(dirname "$0")" && cd ../.. && pwd)  # physical: steps/ may be a recipe's symlink
 [ -f path.sh ] && . ./path.sh
-. "$repo/utils/parse_options.sh" || exit 1
+. utils/parse_options.sh || exit 1
 set -euo pipefail
 
 if [ $# != 3 ]; then
@@ -54,7 +53,6 @@ graphdir=$1
 data=$2
 dir=$3
 [ -z "$nnet_dir" ] && nnet_dir=$(dirname $dir)
-utils=$repo/utils
 py="python3 -m mtlhybrid.bin"
 
 for f in $graphdir/HCLG.fst $graphdir/words.txt $graphdir/phones.txt $data/feats.scp \
@@ -73,7 +71,7 @@ $py.nnet_check_dir $nnet_dir $graphdir
 mkdir -p $dir/log
 num_spk=$(wc -l < $data/spk2utt 2>/dev/null || wc -l < $data/feats.scp)
 [ $nj -gt $num_spk ] && nj=$num_spk
-"$utils/split_data.sh" $data $nj >/dev/null
+utils/split_data.sh $data $nj >/dev/null
 sdata=$data/split$nj
 echo $nj > $dir/num_jobs
 
@@ -99,11 +97,6 @@ fi
 
 if [ $stage -le 2 ] && ! $skip_scoring; then
   [ ! -f $data/text ] && echo "$0: no $data/text: not scoring" && exit 0
-  if [ -f utils/parse_options.sh ] && [ -x steps/score.sh ]; then  # a recipe dir, as Kaldi expects
-    steps/score.sh $scoring_opts --cmd "$cmd" $data $graphdir $dir
-  else  # score.sh sources utils/ from the current dir: run it from the repository
-    abs_data=$(readlink -f $data); abs_graph=$(readlink -f $graphdir); abs_dir=$(readlink -f $dir)
-    (cd "$repo" && steps/score.sh $scoring_opts --cmd "$cmd" $abs_data $abs_graph $abs_dir)
-  fi
+  steps/score.sh $scoring_opts --cmd "$cmd" $data $graphdir $dir
 fi
 echo "$0: done decoding into $dir"

@@ -14,14 +14,14 @@ device=cpu             # cpu, cuda or cuda:N
 nj_torchrun=1          # >1: distributed data parallel over this many processes (gloo on CPU, nccl on CUDA)
 valid_data=            # held-out data dir (with --valid-ali)
 valid_ali=             # alignment dir of --valid-data
-valid_num_spk=0        # >0: hold out this many speakers of <data> (their alignments are in <ali-dir>)
+valid_num_spk=auto     # hold out this many speakers of <data> (their alignments are in <ali-dir>) to select
+                       # the model on; auto: a tenth of the speakers (none below 10 speakers); 0: none
 cmvn_opts="--apply-cmvn true --norm-vars false"
 delta_order=0
 # End configuration section.
 # Handled here, not by parse_options.sh: --config <yaml> (parse_options would source it as
 # shell), and the repeatable --set KEY=VALUE and --extra-ali NAME=DIR.
-repo=$(cd -P "$(dirname "$0")" && cd ../.. && pwd)  # physical: steps/ may be a recipe's symlink
-mtl_config=$repo/mtlhybrid/nnet/configs/mtl_example.yaml
+mtl_config=steps/../mtlhybrid/nnet/configs/mtl_example.yaml  # steps/ links into the repository
 sets=()
 extra_alis=()
 
@@ -36,7 +36,8 @@ Options:
   --extra-ali <name=dir>       # another alignment dir, for tasks with 'ali: <name>' (repeatable)
   --valid-data <dir>           # held-out data dir ...
   --valid-ali <dir>            # ... and its alignments
-  --valid-num-spk <n>          # or: hold out n speakers of <data> (default $valid_num_spk: no validation)
+  --valid-num-spk <n|auto>     # or: hold out n speakers of <data> for model selection (default $valid_num_spk:
+                               # a tenth of the speakers, none below 10 speakers; 0: no validation)
   --device <cpu|cuda>          # (default $device)
   --nj-torchrun <n>            # train with n DDP processes through torchrun (default $nj_torchrun)
   --cmvn-opts <opts>           # (default '$cmvn_opts')
@@ -59,7 +60,7 @@ done
 set -- "${args[@]}"
 
 [ -f path.sh ] && . ./path.sh
-. "$repo/utils/parse_options.sh" || exit 1
+. utils/parse_options.sh || exit 1
 set -euo pipefail
 
 if [ $# != 4 ]; then
@@ -71,7 +72,6 @@ data=$1
 lang=$2
 alidir=$3
 dir=$4
-utils=$repo/utils
 py="python3 -m mtlhybrid.bin"
 
 for f in $mtl_config $data/feats.scp $data/utt2spk $lang/phones.txt $alidir/final.mdl $alidir/tree $alidir/ali.1.gz; do
@@ -90,11 +90,23 @@ done
 if [ -n "$valid_data" ] && [ -z "$valid_ali" ]; then
   echo "$0: --valid-data needs --valid-ali" >&2; exit 1
 fi
+if [ "$valid_num_spk" == auto ]; then
+  if [ -n "$valid_data" ]; then
+    valid_num_spk=0
+  else
+    nspk=$(awk '{print $2}' $data/utt2spk | sort -u | wc -l)
+    valid_num_spk=$((nspk / 10))
+    echo "$0: --valid-num-spk auto: $valid_num_spk of $nspk speakers held out for model selection"
+    [ $valid_num_spk -eq 0 ] && echo "$0: warning: fewer than 10 speakers in $data: no held-out speakers," \
+      "so no model selection (final.pt averages the last epochs); give --valid-num-spk or --valid-data" >&2
+  fi
+fi
+case "$valid_num_spk" in ''|*[!0-9]*) echo "$0: --valid-num-spk must be a number or auto, got '$valid_num_spk'" >&2; exit 1 ;; esac
 if [ -n "$valid_data" ] && [ "$valid_num_spk" -gt 0 ]; then
   echo "$0: give either --valid-data or --valid-num-spk, not both" >&2; exit 1
 fi
 mkdir -p $dir/log $dir/conf
-"$utils/check_phones_compatible.sh" $lang/phones.txt $alidir/phones.txt
+utils/check_phones_compatible.sh $lang/phones.txt $alidir/phones.txt
 
 train_data=$data
 if [ $stage -le 0 ]; then
@@ -116,9 +128,9 @@ if [ $stage -le 0 ]; then
     # speakers spread evenly through the (sorted) speaker list
     awk -v n=$valid_num_spk -v s=$nspk '{ if (int(NR * n / s) > int((NR - 1) * n / s)) print $1 }' $data/spk2utt \
       > $dir/valid_spk.list
-    "$utils/filter_scp.pl" --exclude $dir/valid_spk.list $data/spk2utt | awk '{print $1}' > $dir/train_spk.list
-    "$utils/subset_data_dir.sh" --spk-list $dir/valid_spk.list $data $dir/data/valid >$dir/log/subset.log
-    "$utils/subset_data_dir.sh" --spk-list $dir/train_spk.list $data $dir/data/train >>$dir/log/subset.log
+    utils/filter_scp.pl --exclude $dir/valid_spk.list $data/spk2utt | awk '{print $1}' > $dir/train_spk.list
+    utils/subset_data_dir.sh --spk-list $dir/valid_spk.list $data $dir/data/valid >$dir/log/subset.log
+    utils/subset_data_dir.sh --spk-list $dir/train_spk.list $data $dir/data/train >>$dir/log/subset.log
     echo "$0: holding out speakers $(tr '\n' ' ' < $dir/valid_spk.list)for validation"
   fi
 fi

@@ -22,9 +22,8 @@ Options:
   --max-active <n>     # (default $max_active)
   --device <cpu|cuda>  # (default $device)"
 
-repo=$(cd -P "$(dirname "$0")" && cd ../.. && pwd)  # physical: steps/ may be a recipe's symlink
 [ -f path.sh ] && . ./path.sh
-. "$repo/utils/parse_options.sh" || exit 1
+. utils/parse_options.sh || exit 1
 set -euo pipefail
 
 if [ $# != 4 ]; then

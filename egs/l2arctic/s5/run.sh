@@ -3,33 +3,39 @@
 # speakers as the native class: the first language is the auxiliary task of the
 # multi-task network. Speaker-disjoint test set (one speaker per L1 plus a native one),
 # --heldout-l1s as an unseen-accent test set (test_unseen), and test prompts that neither
-# the acoustic model nor the LM has seen. Same stages as egs/mini_librispeech/s5.
-# See README.md.
+# the acoustic model nor the LM has seen. Stage 0 is this corpus's; stages 1-8 are
+# local/stages.sh, shared with the other public-corpus recipes. See README.md.
 
 . ./cmd.sh
 . ./path.sh
+. local/stages.sh        # the shared stages 1-8 and their options
 
-stage=0
 corpus_dir=$PWD/corpus/l2arctic_release_v5.0   # holds ABA/wav, ABA/transcript, ... README.md
 cmu_arctic_dir=$PWD/corpus/cmu_arctic          # holds cmu_us_{bdl,slt,clb,rms}_arctic; "" for no native class
 test_speakers="aba lxc rrbi hjk erms thv"
 native_test_speakers="rms"
 heldout_l1s=vietnamese                          # L1s kept out of training (test_unseen); "" for none
 test_prompts='arctic_b0[45][0-9][0-9]'         # prompts only in test sets (and never in the LM)
-nj=4
-decode_nj=2
-lm_order=3
-mtl_config=conf/mtl.yaml
-device=cpu
+mono_subset=1000
 
-. utils/parse_options.sh
+help_message="Usage: $0 [options]
+L2-ARCTIC recipe: stage 0 data dirs (local/data_prep.sh); stages 1-8 as local/stages.sh
+(lang + LM, features, mono, tri1, GMM decoding, networks, hybrid decoding, results).
+Options (default):
+  --corpus-dir <dir>                 L2-ARCTIC release ($corpus_dir)
+  --cmu-arctic-dir <dir>             CMU ARCTIC, the native class ($cmu_arctic_dir; '': none)
+  --test-speakers '<spk> ...'        ('$test_speakers')
+  --native-test-speakers '<spk> ...' ('$native_test_speakers')
+  --heldout-l1s '<l1> ...'           first languages only in test_unseen ('$heldout_l1s')
+  --test-prompts <regex>             prompts only in the test sets ('$test_prompts')
+$(stages_help)
+e.g.: $0 --heldout-l1s '' --nnet-seeds 1"
+
+. utils/parse_options.sh || exit 1
 set -euo pipefail
+check_no_args "$@"
 
-train=train
-test_sets="test"
-[ -n "$heldout_l1s" ] && test_sets="$test_sets test_unseen"
-
-if [ $stage -le 0 ]; then
+if in_stages 0; then
   if [ ! -d "$corpus_dir" ] || ! ls -d "$corpus_dir"/*/wav >/dev/null 2>&1; then
     cat >&2 <<MSG
 $0: L2-ARCTIC not found: expected $corpus_dir/<SPEAKER>/wav and $corpus_dir/<SPEAKER>/transcript.
@@ -52,66 +58,9 @@ MSG
   fi
   local/data_prep.sh "${native_opts[@]}" --test-speakers "$test_speakers" --heldout-l1s "$heldout_l1s" \
     --test-prompts "$test_prompts" "$corpus_dir" data
+  stage_done 0
 fi
 
-if [ $stage -le 1 ]; then
-  # Lexicon from CMUdict (letter-to-sound rules for the rest), lang dir, n-gram LM, G.fst.
-  python -m mtlhybrid.bin.prepare_dict --text-has-ids --oov-policy g2p data/$train/text data/local/dict
-  utils/prepare_lang.sh data/local/dict "<UNK>" data/local/lang_tmp data/lang
-  mkdir -p data/local/lm
-  # Training prompts only: with --test-prompts the test sentences are new to the LM.
-  python -m mtlhybrid.bin.make_ngram_lm --order $lm_order --text-has-ids data/$train/text data/local/lm/lm.arpa.gz
-  utils/format_lm.sh data/lang data/local/lm/lm.arpa.gz data/local/dict/lexicon.txt data/lang_test
-fi
-
-if [ $stage -le 2 ]; then
-  # MFCC + CMVN for the GMMs; a copy of each dir with 40-dim fbank for the network.
-  for x in $train $test_sets; do
-    steps/make_mfcc.sh --cmd "$train_cmd" --nj $nj data/$x exp/make_mfcc/$x mfcc
-    steps/compute_cmvn_stats.sh data/$x exp/make_mfcc/$x mfcc
-    utils/fix_data_dir.sh data/$x
-    utils/copy_data_dir.sh data/$x data/${x}_fbank
-    steps/make_fbank.sh --cmd "$train_cmd" --nj $nj data/${x}_fbank exp/make_fbank/$x fbank
-    steps/compute_cmvn_stats.sh data/${x}_fbank exp/make_fbank/$x fbank
-    utils/fix_data_dir.sh data/${x}_fbank
-  done
-fi
-
-if [ $stage -le 3 ]; then
-  # Monophones on the 1000 shortest utterances, then alignments of the whole training set.
-  utils/subset_data_dir.sh --shortest data/$train 1000 data/${train}_1kshort
-  steps/train_mono.sh --nj $nj --cmd "$train_cmd" data/${train}_1kshort data/lang exp/mono
-  steps/align_si.sh --nj $nj --cmd "$train_cmd" data/$train data/lang exp/mono exp/mono_ali
-fi
-
-if [ $stage -le 4 ]; then
-  # Triphones with a decision tree (2000 leaves, 10000 Gaussians) on deltas.
-  steps/train_deltas.sh --cmd "$train_cmd" 2000 10000 data/$train data/lang exp/mono_ali exp/tri1
-  steps/align_si.sh --nj $nj --cmd "$train_cmd" data/$train data/lang exp/tri1 exp/tri1_ali
-fi
-
-if [ $stage -le 5 ]; then
-  utils/mkgraph.sh data/lang_test exp/tri1 exp/tri1/graph
-  for x in $test_sets; do
-    steps/decode.sh --nj $decode_nj --cmd "$decode_cmd" exp/tri1/graph data/$x exp/tri1/decode_$x
-  done
-fi
-
-if [ $stage -le 6 ]; then
-  # The multi-task network on the tri1 alignments (senones of tri1's tree).
-  steps/nnet/train_mtl.sh --cmd "$train_cmd" --config $mtl_config --device $device \
-    data/${train}_fbank data/lang exp/tri1_ali exp/mtl
-fi
-
-if [ $stage -le 7 ]; then
-  for x in $test_sets; do
-    steps/nnet/decode.sh --nj $decode_nj --cmd "$decode_cmd" exp/tri1/graph data/${x}_fbank exp/mtl/decode_$x
-  done
-fi
-
-if [ $stage -le 8 ]; then
-  for x in exp/*/decode_*; do
-    [ -d $x ] && { grep WER $x/wer_* 2>/dev/null | utils/best_wer.sh || true; }
-  done
-fi
-exit 0
+test_sets="test"
+[ -n "$heldout_l1s" ] && test_sets="$test_sets test_unseen"
+run_stages

@@ -1,29 +1,35 @@
 #!/usr/bin/env bash
 # Mini LibriSpeech (OpenSLR 31: train-clean-5, 5 h; dev-clean-2, 2 h), the same story as
-# Kaldi's egs/mini_librispeech/s5: data, lang, MFCC, monophone and triphone GMMs, then the
-# multi-task network (senones + monophones + reader gender) on 40-dim fbank features.
+# Kaldi's egs/mini_librispeech/s5: data, lang, MFCC, monophone and triphone GMMs, then per
+# seed the multi-task network (senones + monophones + reader gender) on 40-dim fbank
+# features beside its single-task baseline, and make_results. Stage 0 is this corpus's;
+# stages 1-8 are local/stages.sh, shared with the other public-corpus recipes.
 # See README.md for the corpus and what each stage does.
 
 . ./cmd.sh
 . ./path.sh
+. local/stages.sh        # the shared stages 1-8 and their options
 
-stage=0
 corpus_dir=$PWD/corpus/LibriSpeech   # holds train-clean-5/ and dev-clean-2/
 download=false                       # stage 0 fetches the corpus with lhotse (needs a network)
-nj=4
-decode_nj=2
-lm_order=3
-lm_text=                             # LM training text (one sentence per line); default: the training transcripts
-mtl_config=conf/mtl.yaml
-device=cpu
-
-. utils/parse_options.sh
-set -euo pipefail
-
 train=train_clean_5
-test_sets="dev_clean_2"
+test_sets=dev_clean_2
+results_label=gender
 
-if [ $stage -le 0 ]; then
+help_message="Usage: $0 [options]
+Mini LibriSpeech recipe: stage 0 data dirs (local/data_prep.sh); stages 1-8 as local/stages.sh
+(lang + LM, features, mono, tri1, GMM decoding, networks, hybrid decoding, results).
+Options (default):
+  --corpus-dir <dir>                 the LibriSpeech/ folder ($corpus_dir)
+  --download <true|false>            fetch the corpus with lhotse in stage 0 ($download)
+$(stages_help)
+e.g.: $0 --stage 6 --nnet-seeds '1 2'"
+
+. utils/parse_options.sh || exit 1
+set -euo pipefail
+check_no_args "$@"
+
+if in_stages 0; then
   if ! $download && { [ ! -d "$corpus_dir/train-clean-5" ] || [ ! -d "$corpus_dir/dev-clean-2" ]; }; then
     cat >&2 <<MSG
 $0: Mini LibriSpeech not found: expected $corpus_dir/train-clean-5 and $corpus_dir/dev-clean-2.
@@ -34,69 +40,7 @@ MSG
     exit 1
   fi
   local/data_prep.sh --download $download --gender-label true "$corpus_dir" data
+  stage_done 0
 fi
 
-if [ $stage -le 1 ]; then
-  # Lexicon from CMUdict (letter-to-sound rules for the rest), lang dir, n-gram LM, G.fst.
-  python -m mtlhybrid.bin.prepare_dict --text-has-ids --oov-policy g2p data/$train/text data/local/dict
-  utils/prepare_lang.sh data/local/dict "<UNK>" data/local/lang_tmp data/lang
-  mkdir -p data/local/lm
-  if [ -n "$lm_text" ]; then
-    python -m mtlhybrid.bin.make_ngram_lm --order $lm_order --vocab data/lang/words.txt "$lm_text" data/local/lm/lm.arpa.gz
-  else
-    python -m mtlhybrid.bin.make_ngram_lm --order $lm_order --text-has-ids data/$train/text data/local/lm/lm.arpa.gz
-  fi
-  utils/format_lm.sh data/lang data/local/lm/lm.arpa.gz data/local/dict/lexicon.txt data/lang_test
-fi
-
-if [ $stage -le 2 ]; then
-  # MFCC + CMVN for the GMMs; a copy of each dir with 40-dim fbank for the network.
-  for x in $train $test_sets; do
-    steps/make_mfcc.sh --cmd "$train_cmd" --nj $nj data/$x exp/make_mfcc/$x mfcc
-    steps/compute_cmvn_stats.sh data/$x exp/make_mfcc/$x mfcc
-    utils/fix_data_dir.sh data/$x
-    utils/copy_data_dir.sh data/$x data/${x}_fbank
-    steps/make_fbank.sh --cmd "$train_cmd" --nj $nj data/${x}_fbank exp/make_fbank/$x fbank
-    steps/compute_cmvn_stats.sh data/${x}_fbank exp/make_fbank/$x fbank
-    utils/fix_data_dir.sh data/${x}_fbank
-  done
-fi
-
-if [ $stage -le 3 ]; then
-  # Monophones on the 500 shortest utterances, then alignments of the whole training set.
-  utils/subset_data_dir.sh --shortest data/$train 500 data/${train}_500short
-  steps/train_mono.sh --nj $nj --cmd "$train_cmd" data/${train}_500short data/lang exp/mono
-  steps/align_si.sh --nj $nj --cmd "$train_cmd" data/$train data/lang exp/mono exp/mono_ali
-fi
-
-if [ $stage -le 4 ]; then
-  # Triphones with a decision tree (2000 leaves, 10000 Gaussians) on deltas.
-  steps/train_deltas.sh --cmd "$train_cmd" 2000 10000 data/$train data/lang exp/mono_ali exp/tri1
-  steps/align_si.sh --nj $nj --cmd "$train_cmd" data/$train data/lang exp/tri1 exp/tri1_ali
-fi
-
-if [ $stage -le 5 ]; then
-  utils/mkgraph.sh data/lang_test exp/tri1 exp/tri1/graph
-  for x in $test_sets; do
-    steps/decode.sh --nj $decode_nj --cmd "$decode_cmd" exp/tri1/graph data/$x exp/tri1/decode_$x
-  done
-fi
-
-if [ $stage -le 6 ]; then
-  # The multi-task network on the tri1 alignments (senones of tri1's tree).
-  steps/nnet/train_mtl.sh --cmd "$train_cmd" --config $mtl_config --device $device \
-    data/${train}_fbank data/lang exp/tri1_ali exp/mtl
-fi
-
-if [ $stage -le 7 ]; then
-  for x in $test_sets; do
-    steps/nnet/decode.sh --nj $decode_nj --cmd "$decode_cmd" exp/tri1/graph data/${x}_fbank exp/mtl/decode_$x
-  done
-fi
-
-if [ $stage -le 8 ]; then
-  for x in exp/*/decode_*; do
-    [ -d $x ] && { grep WER $x/wer_* 2>/dev/null | utils/best_wer.sh || true; }
-  done
-fi
-exit 0
+run_stages

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence
 
-from mtlhybrid.score.results import AuxScore, Gain, GroupInfo, Results, Stat
+from mtlhybrid.score.records import AuxScore, BootstrapTest, Gain, GroupInfo, MapsswTest, Results, Stat
 
 
 def format_duration(seconds: Optional[float]) -> str:
@@ -75,7 +75,8 @@ def per_seed_table(results: Results) -> str:
             cells = []
             for t in results.test_sets:
                 s = r.decodes.get(t)
-                cells.append("" if s is None else f"{s.wer:.2f} [{s.errors}/{s.words}] ({s.lmwt}, {s.wip})")
+                own = " own best" if results.tune_set and s is not None and s.tuned_on != results.tune_set else ""
+                cells.append("" if s is None else f"{s.wer:.2f} [{s.errors}/{s.words}] ({s.lmwt}, {s.wip}{own})")
             rows.append([name, "" if r.seed is None else str(r.seed)] + cells)
     return markdown_table(["run", "seed"] + results.test_sets, rows, ["l", "r"] + ["r"] * len(results.test_sets))
 
@@ -118,8 +119,34 @@ def confusion_table(score: AuxScore) -> str:
     return markdown_table(header, rows)
 
 
+def format_p(p: Optional[float]) -> str:
+    """``0.0003`` -> ``<0.001``; others to 3 decimals; None (one speaker) -> ``n/a``."""
+    if p is None:
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def bootstrap_sentence(b: BootstrapTest, m: Optional[MapsswTest]) -> str:
+    """``-8.1% [-14.0%, -2.3%], p = 0.006 (speaker bootstrap ...); MAPSSWE p = 0.002``."""
+    ci = f"[95% interval {b.low:+.1f}%, {b.high:+.1f}%]" if b.low is not None else "[no interval: one speaker]"
+    text = (f"pooled over seeds {b.relative:+.1f}% relative {ci}, "
+            f"p = {format_p(b.p_value)} (speaker-block bootstrap: {b.errors_b} vs {b.errors_a} errors in {b.words} "
+            f"words, {_count(b.speakers, 'speaker')}, {_count(b.utterances, 'utterance pair')}, "
+            f"{_count(b.resamples, 'resample')})")
+    if m is not None:
+        z = f"z = {m.z:+.2f}" if m.z is not None else "every segment differs alike"
+        unit = "segments" if m.segmentation == "sctk" else "utterances as segments"
+        text += f"; MAPSSWE p = {format_p(m.p_value)} ({z}, {m.segments} {unit})"
+    return text
+
+
 def gain_sentence(g: Gain) -> str:
-    """``nnet_mtl vs nnet_base on test_unseen: -4.2% ± 1.3% relative WER (3 seeds; lower WER on 2 of 3)``."""
+    """``nnet_mtl vs nnet_base on test_unseen: -4.2% ± 1.3% relative WER (3 seeds; lower WER on 2 of 3)``,
+    then the matched-pairs tests when the decode dirs had per-utterance scores."""
     rel = g.relative
     if rel.n == 0 or rel.mean is None:
         return (f"{g.system} vs {g.baseline} on {g.test_set}: relative change undefined (baseline WER 0); "
@@ -130,8 +157,28 @@ def gain_sentence(g: Gain) -> str:
     within = ""
     if rel.std and abs(rel.mean) <= rel.std:
         within = "; the difference is within one standard deviation over seeds"
-    return (f"{g.system} vs {g.baseline} on {g.test_set}: {rel.mean:+.1f}%{spread} relative WER "
+    text = (f"{g.system} vs {g.baseline} on {g.test_set}: {rel.mean:+.1f}%{spread} relative WER "
             f"({n} seed{'s' if n != 1 else ''}; lower WER on {g.better} of {n}): {verdict} the baseline{within}.")
+    if g.bootstrap is not None:
+        text += f" Matched pairs: {bootstrap_sentence(g.bootstrap, g.mapssw)}."
+    return text
+
+
+def comparison_rows(gains: Sequence[Gain]) -> List[List[str]]:
+    def interval(g: Gain) -> str:
+        b = g.bootstrap
+        if b is None:
+            return ""
+        return f"{b.relative:+.1f} [{b.low:+.1f}, {b.high:+.1f}]" if b.low is not None else f"{b.relative:+.1f} [n/a]"
+
+    return [[f"{g.system} vs {g.baseline}", g.test_set, format_stat(g.relative, digits=1, signed=True),
+             format_stat(g.absolute, signed=True), f"{g.better}/{g.absolute.n}", interval(g),
+             "" if g.bootstrap is None else format_p(g.bootstrap.p_value),
+             "" if g.mapssw is None else format_p(g.mapssw.p_value)] for g in gains]
+
+
+COMPARISON_HEADER = ["comparison", "test set", "relative WER % (seeds)", "absolute WER points", "lower on seeds",
+                     "pooled relative % [95% CI]", "p (bootstrap)", "p (MAPSSWE)"]
 
 
 def gains_section(results: Results) -> List[str]:
@@ -140,13 +187,14 @@ def gains_section(results: Results) -> List[str]:
     if not results.gains:
         return [f"No network system pairs with the baseline {results.baseline} by seed: no gain computed.\n"]
     out = ["Relative WER change = (WER(system) − WER(baseline)) / WER(baseline), computed per seed with the baseline "
-           "of the same seed, then mean ± sample std over seeds; negative is better.\n"]
+           "of the same seed, then mean ± sample std over seeds; negative is better. The matched-pairs columns pool "
+           "the utterances of every paired seed: the relative change of the pooled error counts with a 95% percentile "
+           "interval and two-sided p-value from a bootstrap that resamples speakers (all their utterances, every seed), "
+           "and the p-value of NIST's MAPSSWE test (segments cut where both systems got two adjacent words right, "
+           "as sctk does; optimistic: it treats the segments as independent).\n"]
     out += [f"- {gain_sentence(g)}" for g in results.gains]
     out.append("")
-    rows = [[f"{g.system} vs {g.baseline}", g.test_set, format_stat(g.relative, digits=1, signed=True),
-             format_stat(g.absolute, signed=True), f"{g.better}/{g.absolute.n}"] for g in results.gains]
-    out.append(markdown_table(["comparison", "test set", "relative WER %", "absolute WER points", "lower on seeds"], rows,
-                              ["l", "l", "r", "r", "r"]))
+    out.append(markdown_table(COMPARISON_HEADER, comparison_rows(results.gains), ["l", "l"] + ["r"] * 6))
     return out
 
 
@@ -165,9 +213,15 @@ def format_results_md(results: Results, plot_name: Optional[str] = "wer_per_acce
     out.append("")
 
     out += ["## 1. WER (%) per system and test set", ""]
-    out.append(_seed_note(results) + "Each cell is the best WER over LM weights and insertion penalties of that decode "
-               "dir (Kaldi's `best_wer`: the setting is picked on the test set itself, so the numbers are slightly "
-               "optimistic). A blank cell: not decoded or not scored.")
+    if results.tune_set:
+        setting = (f"Each cell is the WER at the LM weight and insertion penalty that gave the system's best WER on "
+                   f"{results.tune_set}, applied unchanged to the other test sets (`own best` in the per-run table "
+                   f"marks a decode dir not scored at that setting, which then picked its own).")
+    else:
+        setting = ("Each cell is the best WER over LM weights and insertion penalties of that decode dir (Kaldi's "
+                   "`best_wer`: no dev set was decoded, so the setting is picked on the test set itself and the "
+                   "numbers are slightly optimistic).")
+    out.append(_seed_note(results) + setting + " A blank cell: not decoded or not scored.")
     out += ["", wer_table(results)]
     out += ["### Per run", "", "Cells: WER [errors/words] (LM weight, insertion penalty).", "", per_seed_table(results)]
 

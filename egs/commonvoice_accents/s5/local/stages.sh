@@ -1,0 +1,1 @@
+../../../../local/public_corpus_stages.sh
