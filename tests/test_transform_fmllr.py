@@ -63,3 +63,25 @@ def test_fmllr_transforms_round_trip_through_trans_archives(tmp_path):
 
     with kaldiio.ReadHelper(f"ark:{tmp_path}/trans.1") as r:  # an independent Kaldi-format reader
         assert [k for k, _ in r] == list(mats)
+
+
+def test_feature_reader_splices_then_applies_global_and_speaker_transforms(tmp_path):
+    import pytest
+
+    from mtlhybrid.features.reader import FeatureReader
+    from mtlhybrid.features.splice import splice_frames
+    from mtlhybrid.utils.errors import DataError
+    from mtlhybrid.utils.kaldi_io import write_matrices_ark_scp
+
+    rng = np.random.default_rng(2)
+    feats = {"a_1": rng.normal(size=(7, 2)).astype(np.float32), "b_1": rng.normal(size=(5, 2)).astype(np.float32)}
+    write_matrices_ark_scp(tmp_path / "feats.ark", tmp_path / "feats.scp", feats.items())
+    (tmp_path / "utt2spk").write_text("a_1 a\nb_1 b\n")
+    lda = rng.normal(size=(3, 6))  # 2 dims spliced +-1 -> 6 -> 3
+    spk = {"a": np.concatenate([2 * np.eye(3), np.ones((3, 1))], axis=1)}
+    r = FeatureReader(tmp_path, apply_cmvn=False, splice=(1, 1), transform=lda, speaker_transforms=spk)
+    expected = (splice_frames(feats["a_1"], 1, 1) @ lda.T) * 2 + 1
+    np.testing.assert_allclose(r["a_1"], expected, rtol=1e-5, atol=1e-5)
+    assert r.dim == 3
+    with pytest.raises(DataError, match="no transform for speaker b"):
+        r["b_1"]
