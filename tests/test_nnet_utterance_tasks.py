@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from mtlhybrid.nnet.chunks import ChunkSampler, prepare_corpus
+from mtlhybrid.nnet.chunks import ChunkSampler, context_window, prepare_corpus
 from mtlhybrid.nnet.config import config_from_dict
 from mtlhybrid.nnet.evaluate import utterance_outputs
 from mtlhybrid.nnet.losses import IGNORE
@@ -123,3 +123,21 @@ def test_training_with_utterance_parts_learns_accent(fsdd_feats, tmp_path):
     tr.fit()
     row = tr.state.history[-1]
     assert row["train_accent_acc"] > 0.8 and row["valid_accent_acc"] > 0.8, row
+
+
+def test_utterance_heads_alone_stop_the_trunk_early(fsdd_feats, tmp_path):
+    """The utterance part runs the trunk only up to the accent head's layer, with the same result."""
+    tr, data = make(fsdd_feats, tmp_path)
+    m = tr.model.eval()
+    u = data.feats[data.utts[0]]
+    x = torch.from_numpy(context_window(u, 0, len(u), m.left_context, m.right_context))[None]
+    layers_run = []
+    hooks = [layer.register_forward_hook(lambda mod, i, o, k=k: layers_run.append(k))
+             for k, layer in enumerate(m.towers["shared"].layers)]
+    with torch.no_grad():
+        alone = m(x, "default", tasks=["accent"])["accent"]
+        assert layers_run == [0, 1]
+        full = m(x, "default")["accent"]
+    for h in hooks:
+        h.remove()
+    assert torch.allclose(alone, full, atol=1e-6)

@@ -7,7 +7,8 @@ keep a killed run from leaving jobs behind (what Kaldi's run.pl does not do):
   for the jobs to end, writes ``# Stopped by run.pl ...`` and the usual footer into each
   log, and exits with ``128 + signal``. Linux also sends run.pl a SIGTERM when the script
   that started it dies (``prctl(PR_SET_PDEATHSIG)``), so ``kill -9`` of a step script
-  stops that step's jobs instead of letting them write their outputs later.
+  stops that step's jobs instead of letting them write their outputs later. (Linux sends
+  it when the *thread* that started run.pl ends: start run.pl from a main thread.)
 - each job's bash asks for a SIGTERM when run.pl dies (even by ``kill -9``); its trap
   writes ``# Stopped: ...`` into the log and stops its whole process group (a job is
   often a pipeline, and a signal to bash alone would leave the pipeline running).

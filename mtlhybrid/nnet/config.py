@@ -109,6 +109,8 @@ class TaskConfig(_Base):
     ``phone`` (phones of the same alignments, optionally mapped through ``phone_map``,
     e.g. position-dependent to base phones), ``phone_state`` (phone and HMM state), or
     ``label`` (utterance labels from the data dir's ``utt2<label>``).
+    ``weight`` multiplies the task's loss, the mean cross-entropy per target of a step
+    (per frame, or per utterance for utterance tasks; see docs/DESIGN.md, "Multi-task losses").
     ``corpus``: only utterances of that corpus carry this task (multilingual senone heads);
     None means every corpus. ``adversarial``: the head learns the task while a gradient
     reversal layer with ``grl_scale`` pushes the shared layers to forget it;

@@ -62,8 +62,8 @@ class Tower(nn.Module):
 
     def forward(self, x: torch.Tensor, corpus: str,
                 after_layer: Optional[Callable[[int, torch.Tensor], Mapping[int, torch.Tensor]]] = None,
-                ) -> List[torch.Tensor]:
-        """Every layer's output ``[B, C, T]`` over the output frames.
+                upto: Optional[int] = None) -> List[torch.Tensor]:
+        """Every layer's output ``[B, C, T]`` over the output frames (up to layer ``upto``).
 
         ``after_layer(i, out_i)`` returns utterance embeddings ``{j: [B, E]}`` to append,
         repeated over frames, to the input of layer j (> i; its ``extra_in[j]`` sizes).
@@ -88,6 +88,8 @@ class Tower(nn.Module):
             if after_layer is not None:
                 for j, e in after_layer(i, outs[-1]).items():
                     pending.setdefault(j, []).append(e)
+            if upto is not None and i >= upto:
+                break
         return outs
 
     def trunk_parameters(self) -> Dict[str, torch.Tensor]:
@@ -184,7 +186,8 @@ class MtlNet(nn.Module):
 
         ``x`` is ``[B, T + left + right, D]``; ``lengths`` the number of valid output frames
         per chunk (default all T). By default every head runs (so distributed training
-        sees every parameter used); ``tasks`` restricts them.
+        sees every parameter used); ``tasks`` restricts them, and the trunk then stops at
+        the highest layer they read.
         """
         T = x.shape[1] - self.left_context - self.right_context
         if T <= 0:
@@ -208,12 +211,14 @@ class MtlNet(nn.Module):
                     embs[dest] = torch.cat([embs[dest], e], dim=-1) if dest in embs else e
                 return embs
 
-        shared = None if self.soft else self.towers["shared"](x, corpus, hook)
+        n_layers = self.config.model.layer_count()
+        upto = max(self.task_cfgs[n].layer % n_layers for n in names) if tasks is not None else None
+        shared = None if self.soft else self.towers["shared"](x, corpus, hook, upto)
         for name in names:
             if name in out:
                 continue
             layers = self.towers[name](x, corpus) if self.soft else shared
-            out[name] = self.heads[name](layers[self.task_cfgs[name].layer], lengths)
+            out[name] = self.heads[name](layers[self.task_cfgs[name].layer % n_layers], lengths)
         return {name: out[name] for name in names}
 
     def soft_sharing_distance(self) -> torch.Tensor:

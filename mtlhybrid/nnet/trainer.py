@@ -78,11 +78,16 @@ class MtlObjective(nn.Module):
         parts = [self._task_losses(logits, corpus, targets)]
         if utt_part is not None:
             u_feats, u_lengths, u_targets = utt_part
-            parts.append(self._task_losses(self.model(u_feats, corpus, u_lengths), corpus, u_targets))
+            # Only the utterance heads, and the trunk up to the highest layer they read.
+            utt_tasks = [n for n, t in self.model.task_cfgs.items() if t.level == "utterance"]
+            u_logits = self.model(u_feats, corpus, u_lengths, tasks=utt_tasks)
+            parts.append(self._task_losses(u_logits, corpus, u_targets))
         losses, stats, present = {}, {}, {}
         for name in logits:
             loss, correct, n = parts[0][name]
             for other in parts[1:]:
+                if name not in other:
+                    continue
                 loss2, c2, n2 = other[name]
                 loss, correct, n = loss + loss2, correct + c2, n + n2
             losses[name] = loss
@@ -478,7 +483,7 @@ class Trainer:
                    f"{key}={self.state.history[self.state.best_epoch - 1].get(key, float('nan')):.4g})")
         else:
             how = (f"no held-out data: the last epochs, not selected (early stopping watched {key}; "
-                   f"give --valid-num-spk or --valid-data to select on held-out speakers)")
+                   f"give held-out data, e.g. steps/nnet/train_mtl.sh --valid-num-spk, to select on held-out speakers)")
         ckpt["selection"] = {"metric": key, "held_out": bool(self.valid_data), "best_epoch": self.state.best_epoch}
         save_checkpoint(self.out_dir / "final.pt", ckpt)
         log.info("wrote %s (average of %s): %s", self.out_dir / "final.pt", ", ".join(p.name for p in paths), how)
