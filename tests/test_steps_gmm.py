@@ -260,5 +260,7 @@ def test_fmllr_decode_adapts_test_speakers(sat_system):
                for m in re.finditer(r"speaker \S+: objf improvement ([0-9.e+-]+) per frame", log.read_text())]
     assert len(per_spk) == len(test_spk)
     assert all(g > 0 for g in per_spk)
-    assert best_wer(sat_system / "decode_test.si") < 40.0
+    # The adapted decode beats the speaker-independent first pass (final.alimdl, whose
+    # estimate here is an approximation of Kaldi's: see steps/train_sat.sh).
     assert best_wer(d) < 40.0
+    assert best_wer(d) < best_wer(sat_system / "decode_test.si")
