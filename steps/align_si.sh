@@ -71,7 +71,7 @@ lat_opts=
 $generate_lattices && lat_opts="--lattices $dir/lat.JOB.gz --lattice-beam $lattice_beam"
 echo "$0: aligning data in $data using model from $srcdir, putting alignments in $dir"
 $cmd JOB=1:$nj $dir/log/align.JOB.log \
-  $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+  set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
     $dir/final.mdl $sdata/JOB ark:- \| \
   $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam $lat_opts \
     $dir/tree $dir/final.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz

@@ -63,10 +63,12 @@ feat_opts=$(steps/internal/gmm_feat_opts.sh $srcdir)  # deltas, or splice + fina
 py="python3 -m mtlhybrid.bin"
 
 if [ $stage -le 0 ]; then
+  rm -f $dir/lat.*.gz  # lattices of an earlier run must not be scored if this one fails
   $cmd JOB=1:$nj $dir/log/decode.JOB.log \
-    $py.gmm_compute_likes $feat_opts $model $sdata/JOB ark:- \| \
-    $py.latgen --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
-      --word-symbol-table $graphdir/words.txt $model $graphdir/HCLG.fst ark:- ark:$dir/lat.JOB.gz
+    set -o pipefail \; $py.gmm_compute_likes $feat_opts $model $sdata/JOB ark:- \| \
+    $py.latgen --expected-utts $sdata/JOB/feats.scp --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
+      --word-symbol-table $graphdir/words.txt $model $graphdir/HCLG.fst ark:- ark:$dir/lat.JOB.gz \
+    || { rm -f $dir/lat.*.gz; echo "$0: decoding failed; see $dir/log/decode.*.log" >&2; exit 1; }
 fi
 
 if [ $stage -le 1 ] && ! $skip_scoring; then

@@ -28,6 +28,7 @@ cmvn_opts=             # default: the source dir's
 delta_opts="--delta-order 2"
 device=cpu
 allow_oov=false        # true: words not in words.txt map to the lang's OOV word (counted in the log)
+overwrite=false        # true: start over in a dir made with other options (else such a rerun is refused)
 # End configuration section.
 
 echo "$0 $*"
@@ -41,7 +42,8 @@ main options (for others, see top of script file)
   --cluster-thresh <x>            # build-tree --cluster-thresh (default $cluster_thresh)
   --tree-thresh <x>               # build-tree --thresh (default $tree_thresh)
   --min-count <n>                 # least frames per tree leaf side, not in Kaldi (default $min_count)
-  --stage <stage>                 # resume from this stage (default $stage)"
+  --stage <stage>                 # resume from this stage (default $stage)
+  --overwrite <true|false>        # start over in a dir made with other options (default $overwrite: refused)"
 
 [ -f path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
@@ -72,6 +74,11 @@ ciphonelist=$(cat $lang/phones/context_indep.csl)
 silphonelist=$(cat $lang/phones/silence.csl)
 [ -z "$cmvn_opts" ] && cmvn_opts=$(cat $alidir/cmvn_opts 2>/dev/null || echo "--apply-cmvn true --norm-vars false")
 mkdir -p $dir/log
+# A rerun into a dir made with other options would mix two systems: refused, naming the changes.
+python3 -m mtlhybrid.bin.check_dir_opts --overwrite $overwrite $dir data=$data lang=$lang alidir=$alidir numleaves=$numleaves totgauss=$totgauss "cmvn_opts=$cmvn_opts" \
+  "delta_opts=$delta_opts" num_iters=$num_iters max_iter_inc=$max_iter_inc "realign_iters=$realign_iters" beam=$beam retry_beam=$retry_beam \
+  boost_silence=$boost_silence power=$power cluster_thresh=$cluster_thresh min_count=$min_count tree_thresh=$tree_thresh \
+  "scale_opts=$scale_opts" allow_oov=$allow_oov
 echo $nj > $dir/num_jobs
 echo "$cmvn_opts" > $dir/cmvn_opts
 echo "$delta_opts" > $dir/delta_opts
@@ -128,7 +135,7 @@ while [ $x -lt $num_iters ]; do
     if echo " $realign_iters " | grep -q " $x "; then
       echo "$0: aligning data"
       $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
-        $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+        set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
           $dir/$x.mdl $sdata/JOB ark:- \| \
         $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
           $dir/tree $dir/$x.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz

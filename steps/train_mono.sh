@@ -23,6 +23,7 @@ delta_opts="--delta-order 2"
 stage=-4
 device=cpu             # cpu or cuda for the GMM statistics
 allow_oov=false        # true: words not in words.txt map to the lang's OOV word (counted in the log)
+overwrite=false        # true: start over in a dir made with other options (else such a rerun is refused)
 # End configuration section.
 
 echo "$0 $*"
@@ -34,7 +35,8 @@ main options (for others, see top of script file)
   --totgauss <n>                # target number of Gaussians (default $totgauss)
   --num-iters <n>               # EM iterations (default $num_iters)
   --boost-silence <factor>      # silence likelihood boost during alignment (default $boost_silence)
-  --stage <stage>               # resume from this stage (default $stage)"
+  --stage <stage>               # resume from this stage (default $stage)
+  --overwrite <true|false>      # start over in a dir made with other options (default $overwrite: refused)"
 
 [ -f path.sh ] && . ./path.sh
 . utils/parse_options.sh || exit 1
@@ -56,6 +58,10 @@ done
 
 silphonelist=$(cat $lang/phones/silence.csl)
 mkdir -p $dir/log
+# A rerun into a dir made with other options would mix two systems: refused, naming the changes.
+python3 -m mtlhybrid.bin.check_dir_opts --overwrite $overwrite $dir data=$data lang=$lang nj=$nj "cmvn_opts=$cmvn_opts" "delta_opts=$delta_opts" totgauss=$totgauss \
+  num_iters=$num_iters max_iter_inc=$max_iter_inc "realign_iters=$realign_iters" initial_beam=$initial_beam regular_beam=$regular_beam \
+  retry_beam=$retry_beam boost_silence=$boost_silence power=$power "scale_opts=$scale_opts" allow_oov=$allow_oov
 echo $nj > $dir/num_jobs
 echo "$cmvn_opts" > $dir/cmvn_opts
 echo "$delta_opts" > $dir/delta_opts
@@ -109,7 +115,7 @@ while [ $x -lt $num_iters ]; do
     if echo " $realign_iters " | grep -q " $x "; then
       echo "$0: aligning data"
       $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
-        $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+        set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
           $dir/$x.mdl $sdata/JOB ark:- \| \
         $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
           $dir/tree $dir/$x.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz

@@ -183,3 +183,19 @@ def test_adapt_script(setup, repo_root, tmp_path):
     p = subprocess.run([str(repo_root / "steps/nnet/adapt.sh"), "a", "b"], cwd=repo_root, env=env, capture_output=True, text=True)
     assert p.returncode == 1
     assert "Usage:" in p.stderr
+
+
+def test_readapting_a_dir_with_other_options_is_refused(setup):
+    from mtlhybrid.utils.rerun import ChangedRequestError
+
+    r = setup
+    _adapt(r, "rerun", freeze_layers=1)
+    before = (r / "exp/rerun/final.pt").read_bytes()
+    with pytest.raises(ChangedRequestError, match=r"freeze_layers: 1 -> 2"):
+        _adapt(r, "rerun", freeze_layers=2)
+    with pytest.raises(ChangedRequestError, match=r"overrides: \['train.epochs=3'\] -> \['train.epochs=4'\]"):
+        opts = AdaptOptions(overrides=["train.epochs=4"], freeze_layers=1)
+        adapt_network(r / "exp/src/final.pt", r / "exp/rerun", r / "data/new", {"ali": r / "exp/new_ali"},
+                      r / "lang_new", opts=opts)
+    assert (r / "exp/rerun/final.pt").read_bytes() == before
+    assert json.loads((r / "exp/rerun/adapt.json").read_text())["options"]["freeze_layers"] == 1

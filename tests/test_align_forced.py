@@ -88,9 +88,14 @@ def test_align_mapped_tool_writes_alignments(system, tmp_path, script_env):
     kaldiio.save_ark(str(tmp_path / "ll.ark"), {"a": _scores_favouring(tb.tid2pdf[ref], s.tree.num_pdfs),
                                                 "b": np.zeros((3, s.tree.num_pdfs), np.float32)})
     (tmp_path / "text").write_text("a oh zero one\nb five\n")
-    r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.align_mapped", "--word-symbol-table", f"{s.lang.path}/words.txt",
-                        str(tmp_path / "tree"), str(tmp_path / "final.mdl"), s.lang.L_path, f"ark:{tmp_path}/ll.ark",
-                        str(tmp_path / "text"), f"ark:{tmp_path}/ali.1.gz"], env=script_env, capture_output=True, text=True)
+    args = [sys.executable, "-m", "mtlhybrid.bin.align_mapped", "--word-symbol-table", f"{s.lang.path}/words.txt",
+            str(tmp_path / "tree"), str(tmp_path / "final.mdl"), s.lang.L_path, f"ark:{tmp_path}/ll.ark",
+            str(tmp_path / "text"), f"ark:{tmp_path}/ali.1.gz"]
+    # 1 of 2 lost is past the default tolerance (5%, Kaldi's): an error naming it, no output.
+    r = subprocess.run(args, env=script_env, capture_output=True, text=True)
+    assert r.returncode == 1 and "aligned 1 of 2 utterances (1 failed, 0 missing): more than 5% lost; failed: b" in r.stderr
+    assert not (tmp_path / "ali.1.gz").exists()
+    r = subprocess.run(args[:3] + ["--max-lost-fraction", "0.5"] + args[3:], env=script_env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     ali = dict(read_int_vectors(tmp_path / "ali.1.gz"))
     assert list(ali) == ["a"]

@@ -112,3 +112,14 @@ def test_bad_inputs(small, tmp_path):
     sup = SupervisionSegment(id="u", recording_id="r", start=0, duration=1.0, speaker="s", gender="other")
     with pytest.raises(DataError, match="url"):
         lhotse_to_datadir(tmp_path / "x", recordings=RecordingSet.from_recordings([rec]), supervisions=SupervisionSet.from_segments([sup]))
+
+
+def test_probe_audio_pipe_fails_when_any_command_fails(small):
+    from mtlhybrid.data.lhotse_bridge import probe_audio
+
+    good = small / "wav.scp"
+    path = good.read_text().splitlines()[0].split()[1]
+    assert probe_audio(f"cat {path} |").sampling_rate == 8000
+    # The last command writes valid audio but the first failed: pipefail, as the feature extractor.
+    with pytest.raises(DataError, match=r"recording r1: command failed \(exit 3\)"):
+        probe_audio(f"(cat {path}; exit 3) | cat |", reco="r1")

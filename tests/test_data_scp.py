@@ -69,3 +69,12 @@ def test_spk2utt_conversions(tmp_path, script_env, repo_root):
     f = tmp_path / "spk2utt"
     f.write_text(s2u)
     assert run(script_env, repo_root, "spk2utt_to_utt2spk.pl", f).stdout == u2s
+
+
+def test_sym2int_map_oov_by_id_logs_the_word(tmp_path, script_env, repo_root):
+    # Kaldi's scripts pass --map-oov $(cat lang/oov.int): the log still names the word.
+    words = tmp_path / "words.txt"
+    words.write_text("<eps> 0\n<UNK> 1\nONE 2\n")
+    r = run(script_env, repo_root, "sym2int.pl", "--map-oov", "1", "-f", "2-", words, stdin="u1 ONE ZEBRA\n")
+    assert r.stdout == "u1 2 1\n"
+    assert "replaced 1 OOV instances with <UNK> (id 1) (e.g. ZEBRA)" in r.stderr

@@ -71,3 +71,30 @@ def test_read_segment_bounds():
         read_segment(rec, 16000, 0.5, 2.0, utt="s")
     with pytest.raises(DataError, match="not after its start"):
         read_segment(rec, 16000, 0.5, 0.4)
+
+
+def test_stereo_takes_channel_0_with_a_warning_or_the_channel_asked(tmp_path, fsdd_dir, caplog):
+    from mtlhybrid.features.config import FeatureConfig
+    from mtlhybrid.features.extract import extract_features
+    from mtlhybrid.utils.kaldi_io import read_scp_matrices
+
+    left, rate = sf.read(fsdd_dir / "recordings" / "3_theo_0.wav", dtype="int16")
+    right = left[::-1].copy()  # another signal, so the channels' features differ
+    sf.write(tmp_path / "stereo.wav", np.stack([left, right], axis=1), rate, subtype="PCM_16")
+    sf.write(tmp_path / "left.wav", left, rate, subtype="PCM_16")
+    sf.write(tmp_path / "right.wav", right, rate, subtype="PCM_16")
+    (tmp_path / "wav.scp").write_text(f"a {tmp_path}/stereo.wav\nl {tmp_path}/left.wav\nr {tmp_path}/right.wav\n")
+    (tmp_path / "stereo.scp").write_text(f"a {tmp_path}/stereo.wav\n")
+    feats = {}
+    for ch, wav in ((-1, "wav.scp"), (1, "stereo.scp")):
+        cfg = FeatureConfig(kind="fbank", sample_frequency=8000, dither=0.0, channel=ch)
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            extract_features(tmp_path / wav, tmp_path / f"f{ch}.ark", tmp_path / f"f{ch}.scp", cfg)
+        feats[ch] = dict(read_scp_matrices(tmp_path / f"f{ch}.scp"))
+        warned = "utterance a: " in caplog.text and "has 2 channels but no --channel was given: using channel 0" in caplog.text
+        assert warned == (ch == -1)
+    np.testing.assert_array_equal(feats[-1]["a"], feats[-1]["l"])
+    np.testing.assert_array_equal(feats[1]["a"], feats[-1]["r"])
+    with pytest.raises(DataError, match="has 1 channels, channel 1 requested"):
+        read_audio(str(tmp_path / "left.wav"), channel=1)

@@ -273,3 +273,100 @@ def test_cuda_matches_cpu():
     assert gpu.total_gauss == 20
     assert gpu.means.device.type == "cuda"
     torch.testing.assert_close(gpu.to("cpu").log_likelihoods(x)[:, 0], gpu.log_likelihoods(x.cuda()).cpu()[:, 0], rtol=1e-4, atol=1e-4)
+
+
+def _padded_reference_accumulate(am, x, pdfs, w=None):
+    """The accumulation as it was before packing: every frame over all max_gauss slots of its pdf."""
+    G, D = am.max_gauss, am.dim
+    occ = torch.zeros(am.num_pdfs * G, dtype=torch.float64)
+    m1 = torch.zeros(am.num_pdfs * G, D, dtype=torch.float64)
+    m2 = torch.zeros(am.num_pdfs * G, D, dtype=torch.float64)
+    ll = am.component_log_likelihoods(x, pdfs).to(torch.float64)
+    frame_ll = torch.logsumexp(ll, -1)
+    post = torch.exp(ll - frame_ll[:, None])
+    if w is not None:
+        post = post * w[:, None]
+    x64 = x.to(torch.float64)
+    idx = (pdfs[:, None] * G + torch.arange(G)[None, :]).reshape(-1)
+    occ.index_add_(0, idx, post.reshape(-1))
+    px = post[:, :, None] * x64[:, None, :]
+    m1.index_add_(0, idx, px.reshape(-1, D))
+    m2.index_add_(0, idx, (px * x64[:, None, :]).reshape(-1, D))
+    total = float((frame_ll * (1 if w is None else w)).sum())
+    return occ.view(am.num_pdfs, G), m1.view(am.num_pdfs, G, D), m2.view(am.num_pdfs, G, D), total
+
+
+@pytest.mark.parametrize("gauss", [(1, 2, 19, 3, 7, 8, 1, 12, 5, 16, 4, 9), (1, 5, 2, 3, 5, 4)], ids=["packed", "plain"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_packed_kernels_equal_padded_computation(dtype, gauss):
+    """Bucketed scoring and packed accumulation give what the padded [P, max_gauss] layout gave.
+
+    Gaussian counts are skewed as Kaldi's split rule leaves them (a few wide pdfs, many
+    narrow ones), so several width groups and padding inside groups are exercised.
+    """
+    from mtlhybrid.gmm.accumulate import _pack_pays
+
+    am = _random_am(num_pdfs=len(gauss), dim=5, gauss=gauss, seed=3, dtype=dtype)
+    assert len(am._width_buckets()) >= (3 if len(gauss) > 6 else 1)
+    assert _pack_pays(am) == (len(gauss) > 6)
+    gen = torch.Generator().manual_seed(4)
+    x = torch.randn(300, 5, generator=gen, dtype=dtype) * 2
+    pdfs = torch.randint(0, len(gauss), (300,), generator=gen)
+    want = torch.logsumexp(am.component_log_likelihoods(x), -1)
+    tol = dict(rtol=1e-5, atol=1e-4) if dtype == torch.float32 else dict(rtol=1e-10, atol=1e-9)
+    torch.testing.assert_close(am.log_likelihoods(x, chunk=64), want, **tol)
+    for w in (None, torch.rand(300, generator=gen, dtype=torch.float64)):
+        acc = AccumAmDiagGmm.for_model(am)
+        got_total = acc.accumulate(am, x, pdfs, weights=w, chunk=70)
+        occ, m1, m2, total = _padded_reference_accumulate(am, x, pdfs, w)
+        torch.testing.assert_close(acc.occ, occ, **tol)
+        torch.testing.assert_close(acc.mean_acc, m1, **tol)
+        torch.testing.assert_close(acc.var_acc, m2, **tol)
+        assert got_total == pytest.approx(total, rel=1e-6 if dtype == torch.float32 else 1e-12)
+    # parameters changed in place (as mle_update does) invalidate the width groups
+    am.set_parameters(am.weights, am.means + 1.0, am.variances, am.num_gauss_per_pdf)
+    torch.testing.assert_close(am.log_likelihoods(x), torch.logsumexp(am.component_log_likelihoods(x), -1), **tol)
+
+
+def test_gmm_tools_use_one_thread_unless_told(monkeypatch):
+    from mtlhybrid.gmm.tool_io import use_tool_threads
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        assert use_tool_threads() == 1 and torch.get_num_threads() == 1
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")
+        assert use_tool_threads() == 2 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_model_files_read_without_torch(tmp_path):
+    """final.mdl is read by a torch-free unpickler (latgen and the alignment tools never import
+    torch: seconds per job); what it returns equals torch.load's, tensors as numpy arrays."""
+    import subprocess
+    import sys
+
+    from mtlhybrid.testing.toy_graph import make_toy_system
+    from mtlhybrid.hmm.model_file import load_model, save_model
+
+    s = make_toy_system(tmp_path / "toy", [["one", "two"]], triphone=False)
+    am = _random_am(num_pdfs=s.tree.num_pdfs, dim=3, gauss=[1 + p % 4 for p in range(s.tree.num_pdfs)], dtype=torch.float32)
+    save_model(tmp_path / "final.mdl", s.transition_model, am)
+    tm, am_dict = load_model(tmp_path / "final.mdl")
+    assert tm.to_dict() == s.transition_model.to_dict()
+    ref = torch.load(tmp_path / "final.mdl", weights_only=True)["acoustic_model"]
+    for k in ("weights", "means", "variances", "num_gauss_per_pdf"):
+        assert isinstance(am_dict[k], np.ndarray) and am_dict[k].dtype == ref[k].numpy().dtype
+        np.testing.assert_array_equal(am_dict[k], ref[k].numpy())
+    back = AmDiagGmm.from_dict(am_dict)
+    torch.testing.assert_close(back.log_likelihoods(torch.ones(2, 3)), am.log_likelihoods(torch.ones(2, 3)))
+    code = ("import sys; from mtlhybrid.hmm.model_file import load_model; from mtlhybrid.decode.decoder import Decoder; "
+            f"load_model({str(tmp_path / 'final.mdl')!r}); assert 'torch' not in sys.modules, 'torch imported'")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # a file that is not a zip archive still gets the clear error
+    (tmp_path / "bad.mdl").write_bytes(b"not a model")
+    with pytest.raises(Exception, match="cannot read model"):
+        load_model(tmp_path / "bad.mdl")

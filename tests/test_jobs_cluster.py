@@ -64,8 +64,4 @@ def test_slurm_pl_without_sbatch_says_so(tmp_path, repo_root, script_env):
     assert "sbatch not found" in r.stderr
 
 
-@pytest.mark.skipif(shutil.which("sbatch") is None, reason="no Slurm cluster here (sbatch not installed)")
-def test_slurm_pl_on_a_real_cluster(tmp_path, repo_root, script_env):
-    r = subprocess.run([str(repo_root / "utils/slurm.pl"), "JOB=1:2", "log/x.JOB.log", "echo", "JOB"], cwd=tmp_path, env=script_env, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    assert "# Ended (code 0)" in (tmp_path / "log/x.2.log").read_text()
+# slurm.pl on a real cluster (one node, started by the test): tests/test_jobs_slurm_cluster.py

@@ -66,7 +66,7 @@ def test_sigterm_to_run_pl_stops_its_sleep_jobs(tmp_path, repo_root, script_env)
         assert log.splitlines()[-1].startswith("# Ended (code ")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT], ids=["SIGHUP", "SIGINT"])
 def test_sighup_and_ctrl_c_stop_run_pl_without_a_traceback(tmp_path, repo_root, script_env, sig):
     dur = unique_duration(40)
     p = subprocess.Popen([str(repo_root / "utils/run.pl"), "JOB=1:2", "log/s.JOB.log", "sleep", dur],

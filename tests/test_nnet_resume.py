@@ -101,3 +101,73 @@ def test_truncated_or_foreign_checkpoint_is_a_clear_error(tmp_path):
         load_checkpoint(foreign)
     # No partial files are left by the atomic writes.
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_rerun_with_another_config_is_refused_naming_each_change(tmp_path):
+    from mtlhybrid.utils.rerun import ChangedRequestError
+
+    cfg, data, idents = setup()
+    cfg = config_from_dict({**cfg.to_dict(), "train": {**cfg.train.to_dict(), "epochs": 1}})
+    Trainer(cfg, [data], idents, tmp_path).fit()
+    before = (tmp_path / "final.pt").read_bytes()
+    lr = cfg.train.lr
+    new_lr = config_from_dict({**cfg.to_dict(), "train": {**cfg.train.to_dict(), "lr": 0.05}})
+    with pytest.raises(ChangedRequestError, match=rf"train\.lr: {lr} -> 0\.05 \(rerun .*--overwrite true"):
+        Trainer(new_lr, [data], idents, tmp_path).fit()
+    # Another architecture: named as such, not a load_state_dict traceback.
+    wider = config_from_dict({**cfg.to_dict(), "model": {**cfg.model.to_dict(), "hidden_dim": 16}})
+    with pytest.raises(ChangedRequestError, match=r"model\.hidden_dim: 12 -> 16"):
+        Trainer(wider, [data], idents, tmp_path).fit()
+    assert (tmp_path / "final.pt").read_bytes() == before
+    # The same config resumes (nothing left to train); starting over is allowed.
+    assert Trainer(cfg, [data], idents, tmp_path).fit().final_path is not None
+    res = Trainer(new_lr, [data], idents, tmp_path).fit(resume=False)
+    assert load_checkpoint(res.final_path)["config"]["train"]["lr"] == 0.05
+
+
+def test_truncated_last_pt_falls_back_to_newest_readable_epoch(tmp_path, caplog):
+    cfg, data, idents = setup()
+    full = Trainer(cfg, [data], idents, tmp_path / "full").fit()
+    steps_per_epoch = Trainer(cfg, [data], idents, tmp_path / "probe").sampler.num_batches()
+    part = tmp_path / "part"
+    Trainer(cfg, [data], idents, part).fit(stop_after_steps=2 * steps_per_epoch + 3)  # crash in epoch 3
+    last = part / "last.pt"
+    last.write_bytes(last.read_bytes()[:1000])  # as a full disk or a kill during the write leaves it
+    epoch2 = part / "epoch2.pt"
+    raw = epoch2.read_bytes()
+    epoch2.write_bytes(raw[: len(raw) // 2])  # the newest epoch is broken too: epoch1.pt it is
+    with caplog.at_level("WARNING"):
+        resumed = Trainer(cfg, [data], idents, part).fit()
+    assert "last.pt: cannot read checkpoint" in caplog.text and "resuming from" in caplog.text \
+        and "epoch1.pt" in caplog.text
+    a, b = load_checkpoint(full.final_path), load_checkpoint(resumed.final_path)
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k
+    # Nothing readable at all: a clear error, not a traceback.
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "last.pt").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(DataError, match=r"last\.pt: cannot read checkpoint.*no readable epoch"):
+        Trainer(cfg, [data], idents, bad).fit()
+
+
+class _Payload:
+    """Unpickling this would run code (``__reduce__``): what a malicious checkpoint carries."""
+
+    def __reduce__(self):
+        import pathlib
+
+        return (pathlib.Path.touch, (pathlib.Path(_Payload.marker),))
+
+
+def test_checkpoints_and_models_with_pickled_code_are_refused_unrun(tmp_path):
+    from mtlhybrid.hmm.model_file import load_model
+
+    _Payload.marker = str(tmp_path / "pwned")
+    for name in ("last.pt", "final.mdl"):
+        torch.save({"format": "mtlhybrid.nnet-checkpoint", "version": 1, "x": _Payload()}, tmp_path / name)
+    with pytest.raises(DataError, match=r"last\.pt: cannot read checkpoint"):
+        load_checkpoint(tmp_path / "last.pt")
+    with pytest.raises(DataError, match=r"final\.mdl"):
+        load_model(tmp_path / "final.mdl")
+    assert not (tmp_path / "pwned").exists()

@@ -191,3 +191,19 @@ def test_usage_and_mismatch(trained, tmp_path):
     assert "MismatchError" not in p.stderr
     assert f"{bad}/final.pt has" in p.stderr
     assert f"{bad}/tree" in p.stderr
+
+
+def test_rerun_with_another_config_is_refused_unless_overwrite(trained):
+    s5, env = trained
+    shutil.copytree(s5 / "exp/mtl", s5 / "exp/mtl_rerun")
+    d = s5 / "exp/mtl_rerun"
+    keep = {f: (d / f).read_bytes() for f in ("final.pt", "config.yaml", "mtl.yaml")}
+    args = ["--config", "mtl.yaml", "--valid-num-spk", "1", "--set", "train.epochs=6", "--set", "train.lr=0.05",
+            "data/train", "data/lang", "exp/mono", "exp/mtl_rerun"]
+    p = run(["steps/nnet/train_mtl.sh", *args], s5, env, ok=False)
+    assert p.returncode == 1 and "train.lr: 0.003 -> 0.05" in p.stderr and "--overwrite true" in p.stderr
+    assert {f: (d / f).read_bytes() for f in keep} == keep  # the dir still describes its model
+    args[5] = "train.epochs=1"
+    run(["steps/nnet/train_mtl.sh", "--overwrite", "true", *args], s5, env)
+    assert "lr: 0.05" in (d / "mtl.yaml").read_text() and len((d / "train_log.csv").read_text().splitlines()) == 2
+    assert not (d / "epoch6.pt").exists()

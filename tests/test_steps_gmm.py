@@ -264,3 +264,58 @@ def test_fmllr_decode_adapts_test_speakers(sat_system):
     # estimate here is an approximation of Kaldi's: see steps/train_sat.sh).
     assert best_wer(d) < 40.0
     assert best_wer(d) < best_wer(sat_system / "decode_test.si")
+
+
+def _break_feats(src: Path, dst: Path, entry: int, tmp_path: Path) -> str:
+    """Copy data dir ``src`` to ``dst`` with feats.scp entry ``entry`` (1-based) pointing at a missing archive."""
+    run(f"utils/copy_data_dir.sh {src} {dst}")
+    lines = (dst / "feats.scp").read_text().splitlines()
+    utt = lines[entry - 1].split()[0]
+    lines[entry - 1] = f"{utt} {tmp_path}/no_such_archive.ark:17"
+    (dst / "feats.scp").write_text("\n".join(lines) + "\n")
+    return utt
+
+
+def test_alignment_that_loses_utterances_fails_naming_them(gmm_systems, tmp_path):
+    # The 30th of 120 utterances has no features: gmm_compute_likes dies there, and the
+    # aligner at the end of the pipe saw 29 (this used to end "29 utterances aligned", exit 0).
+    w = gmm_systems
+    bad = tmp_path / "bad"
+    utt = _break_feats(w / "data/train", bad, 30, tmp_path)
+    res = run(f"steps/align_si.sh --nj 1 {bad} {w}/data/lang {w}/exp/mono {tmp_path}/ali", check=False)
+    assert res.returncode != 0
+    log = (tmp_path / "ali/log/align.1.log").read_text()
+    assert f"utterance {utt}: cannot read features" in log
+    assert "aligned 29 of 120 utterances (0 failed, 91 missing): more than 5% lost" in log and utt in log.split("lost")[1]
+    assert not (tmp_path / "ali/ali.1.gz").exists()
+
+
+def test_decoding_fails_when_the_first_stage_of_its_pipe_fails(gmm_systems, tmp_path):
+    # The last of 80 utterances is unreadable: the decoder saw 79 (within its 5% tolerance),
+    # so only pipefail in the job notices; no lattices are left to be scored as [PARTIAL].
+    w = gmm_systems
+    bad = tmp_path / "bad"
+    utt = _break_feats(w / "data/test", bad, 80, tmp_path)
+    res = run(f"steps/decode.sh --nj 1 {w}/exp/mono/graph {bad} {w}/exp/mono/decode_bad", check=False)
+    assert res.returncode != 0 and "decoding failed" in res.stderr, res.stdout
+    log = (w / "exp/mono/decode_bad/log/decode.1.log").read_text()
+    assert f"utterance {utt}: cannot read features" in log and "decoded 79 of 80 utterances" in log
+    assert not list((w / "exp/mono/decode_bad").glob("lat.*.gz"))
+    assert not (w / "exp/mono/decode_bad/scoring_kaldi").exists()
+    # A decoder that gets no input at all fails and writes no (empty) lattice archive.
+    (tmp_path / "empty.ark").write_bytes(b"")
+    res = run(f"python3 -m mtlhybrid.bin.latgen {w}/exp/mono/final.mdl {w}/exp/mono/graph/HCLG.fst ark:{tmp_path}/empty.ark "
+              f"ark:{tmp_path}/lat.1.gz", check=False)
+    assert res.returncode == 1 and "decoded no utterances" in res.stderr and not (tmp_path / "lat.1.gz").exists()
+
+
+def test_rerun_into_a_gmm_dir_with_other_options_is_refused(gmm_systems):
+    w = gmm_systems
+    before = (w / "exp/mono/final.mdl").resolve().read_bytes()
+    res = run(f"steps/train_mono.sh --nj 2 --num-iters 8 --totgauss 200 --realign-iters '1 3 6' "
+              f"{w}/data/train {w}/data/lang {w}/exp/mono", check=False)
+    assert res.returncode != 0 and "totgauss: 150 -> 200" in res.stderr and "--overwrite true" in res.stderr
+    res = run(f"steps/train_deltas.sh --num-iters 6 --realign-iters '3' --min-count 20 --tree-thresh 50 150 400 "
+              f"{w}/data/train {w}/data/lang {w}/exp/mono_ali {w}/exp/tri1", check=False)
+    assert res.returncode != 0 and "numleaves: 120 -> 150" in res.stderr
+    assert (w / "exp/mono/final.mdl").resolve().read_bytes() == before

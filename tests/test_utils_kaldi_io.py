@@ -154,3 +154,12 @@ def test_feat_to_dim_takes_a_plain_scp_and_ark(mfccs, tmp_path):
     assert "Traceback" not in r.stderr
     r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.feat_to_len", f"{tmp_path}/f.scp", "ark,t:-"], capture_output=True, text=True)
     assert r.stdout.split() == ["0_jackson_0", str(len(mfccs["0_jackson_0"])), "1_theo_0", str(len(mfccs["1_theo_0"]))]
+
+
+def test_pipe_specifiers_fail_when_any_command_of_the_pipe_fails(tmp_path):
+    write_int_vectors_wspecifier(f"ark:{tmp_path}/a.ark", ALIS.items())
+    # The last command succeeds on what the failing first one wrote before it died.
+    with pytest.raises(DataError, match=r"command failed \(exit status 3\)"):
+        list(read_int_vectors_rspecifier(f"ark:(cat {tmp_path}/a.ark; exit 3) | cat |"))
+    with pytest.raises(DataError, match=r"command failed \(exit status 4\)"):
+        write_int_vectors_wspecifier(f"ark:| (cat > {tmp_path}/b.ark; exit 4) | cat", ALIS.items())

@@ -59,7 +59,7 @@ def adapt_network(src_model: PathLike, out_dir: PathLike, data: PathLike, alis: 
     from mtlhybrid.nnet.checkpoint import build_model_from_checkpoint, checkpoint_identities, load_checkpoint
     from mtlhybrid.nnet.config import MtlConfig, apply_override
     from mtlhybrid.nnet.inputs import FeatureOptions, build_inputs
-    from mtlhybrid.nnet.trainer import Trainer
+    from mtlhybrid.nnet.trainer import Trainer, check_resume_config
 
     feat_opts = feat_opts or FeatureOptions()
     src = load_checkpoint(src_model)
@@ -109,9 +109,30 @@ def adapt_network(src_model: PathLike, out_dir: PathLike, data: PathLike, alis: 
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if resume:  # before adapt.json is rewritten: a refused rerun leaves the dir as it was
+        check_adaptation_unchanged(out_dir, str(src_model), opts)
+        check_resume_config(out_dir, cfg, out_dir)
     with atomic_write(out_dir / "adapt.json") as f:
         json.dump({"source": str(src_model), "options": opts.to_dict(), "frozen": freeze, "plan": plan.to_dict()},
                   f, indent=1)
     trainer = Trainer(cfg, train, identities, out_dir, valid=valid, device=device, init_state=init,
                       freeze=freeze, regularizer=reg)
     return trainer.fit(resume=resume)
+
+
+def check_adaptation_unchanged(out_dir: Path, src_model: str, opts: AdaptOptions) -> None:
+    """Refuse to resume ``out_dir`` (it has ``last.pt``) when its ``adapt.json`` names another source or options.
+
+    The network's config is compared by the trainer; the source model and the
+    regularization/freezing options live only in ``adapt.json``, so they are compared here.
+    """
+    from mtlhybrid.utils.io import read_json
+    from mtlhybrid.utils.rerun import check_unchanged
+
+    if not (out_dir / "last.pt").exists() or not (out_dir / "adapt.json").exists():
+        return
+    old = read_json(out_dir / "adapt.json", "adaptation record")
+    check_unchanged({"source": old.get("source"), **(old.get("options") or {})},
+                    {"source": src_model, **opts.to_dict()}, str(out_dir), "adaptation options",
+                    hint="rerun steps/nnet/adapt.sh with --overwrite true (nnet_adapt: --no-resume) to start over")
+

@@ -5,7 +5,10 @@ Usage: align_mapped [options] <tree-in> <model-in> <lexicon-fst-in> <loglikes-rs
 Kaldi's align-mapped / gmm-align: <loglikes-rspecifier> holds [frames, num_pdfs] scores
 per utterance (GMM log-likelihoods, or log-posteriors minus log-priors). Transcriptions
 are ``utt w1 w2 ...`` as integers, or as words with --word-symbol-table. Utterances that
-fail (even with --retry-beam) or lack a transcript are logged by id and counted.
+fail (even with --retry-beam) or lack a transcript are logged by id and counted; the log
+says ``aligned N of M`` (M: the transcribed utterances) and the tool fails, writing
+nothing, when more than --max-lost-fraction of them have no alignment (no scores reached
+it, or alignment failed), naming them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ def main(argv=None):
     p.add_argument("--word-symbol-table", default=None)
     p.add_argument("--lattices", default=None, help="also write state-level lattices of the training graphs here (lat.JOB.gz)")
     p.add_argument("--lattice-beam", type=float, default=6.0)
+    p.add_argument("--max-lost-fraction", type=float, default=0.05,
+                   help="fail when more than this fraction of the transcribed utterances is not aligned (default 0.05)")
     p.add_argument("tree")
     p.add_argument("model")
     p.add_argument("lexicon_fst")
@@ -38,6 +43,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     from mtlhybrid.align.aligner import AlignOptions, Aligner
     from mtlhybrid.align.tool_inputs import AlignmentInputs
+    from mtlhybrid.utils.coverage import Coverage
     from mtlhybrid.utils.kaldi_io import write_int_vectors_wspecifier
 
     inputs = AlignmentInputs.load(a.tree, a.model, a.lexicon_fst, a.transcripts, a.word_symbol_table)
@@ -58,17 +64,23 @@ def main(argv=None):
         out.append((utt, r.alignment))
         tot += r.score
         frames += len(r.alignment)
+    coverage = Coverage(expected=list(inputs.transcripts), done=[u for u, _ in out], failed=failed)
+    inputs.log_skipped(logger, failed, "failed to align")
+    missing = coverage.missing
+    if missing:
+        logger.warning("%d utterances have a transcript but no scores: %s", len(missing), " ".join(missing[:20]))
+    logger.info("%s", coverage.summary("aligned"))
+    coverage.check("aligned", a.max_lost_fraction, where=a.transcripts)
     write_int_vectors_wspecifier(a.ali_wspecifier, out)
     if a.lattices:
         from mtlhybrid.lattice.io import write_lattices
 
         write_lattices(a.lattices, lattices)
         logger.info("wrote %d training lattices to %s", len(lattices), a.lattices)
-    inputs.log_skipped(logger, failed, "failed to align")
     logger.info("aligned %d utterances (%d with the retry beam), %d failed, %d without transcript; "
                 "average scaled log-likelihood per frame %.4f over %d frames",
                 len(out), retried, len(failed), len(inputs.no_transcript), tot / max(1, frames), frames)
-    return 0 if out else 1
+    return 0
 
 
 if __name__ == "__main__":

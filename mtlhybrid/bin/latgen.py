@@ -4,7 +4,9 @@ Usage: latgen [options] <model-in> <fst-in> <loglikes-rspecifier> <lattice-wspec
 
 <loglikes-rspecifier> holds one [frames, num_pdfs] matrix per utterance: GMM
 log-likelihoods or network log-posteriors minus log-priors. The lattice archive is our
-text-form Kaldi lattice archive (lat.JOB.gz).
+text-form Kaldi lattice archive (lat.JOB.gz). A job that decodes nothing, or (with
+--expected-utts) loses more than --max-lost-fraction of its utterances, fails and
+leaves no lattice archive behind.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ def main(argv=None):
     p.add_argument("--max-active", type=int, default=7000)
     p.add_argument("--acoustic-scale", type=float, default=0.1)
     p.add_argument("--word-symbol-table", default=None, help="words.txt: log each hypothesis as words")
+    p.add_argument("--expected-utts", default=None,
+                   help="a table whose first column lists the utterances this job was given (e.g. its split's "
+                        "feats.scp): the log says 'decoded N of M' and the tool fails, writing no lattices, when "
+                        "more than --max-lost-fraction of them are not decoded")
+    p.add_argument("--max-lost-fraction", type=float, default=0.05,
+                   help="with --expected-utts: tolerated fraction of lost utterances (default 0.05, as Kaldi)")
     p.add_argument("model")
     p.add_argument("fst")
     p.add_argument("loglikes")
@@ -34,6 +42,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     from mtlhybrid.decode.decoder import DecodeOptions, Decoder, DecodingGraph
     from mtlhybrid.lattice.io import write_lattices
+    from mtlhybrid.utils.coverage import Coverage, read_utt_ids
+    from mtlhybrid.utils.errors import MtlHybridError
     from mtlhybrid.utils.io import read_symbol_table
     from mtlhybrid.utils.kaldi_io import read_matrices_rspecifier, write_int_vectors_wspecifier
 
@@ -43,11 +53,13 @@ def main(argv=None):
     words, alis = [], []
     stats = {"done": 0, "partial": 0, "failed": 0, "frames": 0, "like": 0.0}
     failed = []
+    coverage = Coverage(expected=read_utt_ids(a.expected_utts) if a.expected_utts else [], failed=failed)
 
     def lattices():
         for utt, mat in read_matrices_rspecifier(a.loglikes):
             r = dec.decode(mat)
-            if r.lattice is None or r.lattice.num_states == 0:
+            text = r.lattice_text()
+            if not text:
                 stats["failed"] += 1
                 failed.append(utt)
                 continue
@@ -59,22 +71,29 @@ def main(argv=None):
             stats["like"] += -r.acoustic_cost
             words.append((utt, r.words))
             alis.append((utt, r.alignment))
+            coverage.done.append(utt)
             if wsym is not None:
                 logger.info("%s %s", utt, " ".join(wsym.get(w, str(w)) for w in r.words))
-            yield utt, r.lattice
+            yield utt, text
+        # Checked before the archive is committed: a failed job leaves no lattices to score.
+        if failed:
+            logger.warning("failed to decode %d utterances: %s", len(failed), " ".join(failed[:20]))
+        if a.expected_utts:
+            logger.info("%s", coverage.summary("decoded"))
+            coverage.check("decoded", a.max_lost_fraction, where=a.expected_utts)
+        elif not stats["done"]:
+            raise MtlHybridError(f"decoded no utterances from {a.loglikes}; no lattices written")
 
     write_lattices(a.lattice_wspecifier, lattices())
     if a.words_wspecifier:
         write_int_vectors_wspecifier(a.words_wspecifier, words)
     if a.ali_wspecifier:
         write_int_vectors_wspecifier(a.ali_wspecifier, alis)
-    if failed:
-        logger.warning("failed to decode %d utterances: %s", len(failed), " ".join(failed[:20]))
     logger.info(
         "decoded %d utterances (%d partial, %d failed); average log-likelihood per frame %.4f over %d frames",
         stats["done"], stats["partial"], stats["failed"], stats["like"] / max(1, stats["frames"]), stats["frames"],
     )
-    return 0 if stats["done"] else 1
+    return 0
 
 
 if __name__ == "__main__":

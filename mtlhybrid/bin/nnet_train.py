@@ -42,7 +42,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from mtlhybrid.nnet.config import MtlConfig, apply_override, load_config, named_alignment_dirs
     from mtlhybrid.nnet.inputs import FeatureOptions, build_inputs
-    from mtlhybrid.nnet.trainer import Trainer
+    from mtlhybrid.nnet.trainer import Trainer, check_resume_config
     from mtlhybrid.utils.io import atomic_write
 
     cfg = load_config(args.config)
@@ -65,6 +65,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     torch.set_num_threads(max(1, int(os.environ.get("OMP_NUM_THREADS", "1"))))
     feat_opts = FeatureOptions(args.apply_cmvn == "true", args.norm_vars == "true", args.delta_order)
     train, valid, identities = build_inputs(cfg, feat_opts)
+    if not args.no_resume:
+        check_resume_config(args.dir, cfg, args.dir)
     if int(os.environ.get("RANK", "0")) == 0:
         with atomic_write(os.path.join(args.dir, "mtl.yaml")) as f:
             yaml.safe_dump(cfg.to_dict(), f, sort_keys=False)

@@ -16,6 +16,14 @@ from mtlhybrid.utils.log import get_logger
 logger = get_logger("sym2int")
 
 
+def oov_name(table, map_oov: str) -> str:
+    """``<UNK> (id 1)`` whether --map-oov gave the symbol or its id (Kaldi scripts pass oov.int)."""
+    if not map_oov.isdigit():
+        return f"{map_oov} (id {table[map_oov]})"
+    words = [w for w, i in table.items() if str(i) == map_oov]
+    return f"{words[0]} (id {map_oov})" if words else f"id {map_oov} (not in the symbol table)"
+
+
 @tool_main
 def main(argv=None) -> int:
     p = make_parser("sym2int", __doc__)
@@ -36,8 +44,8 @@ def main(argv=None) -> int:
     mapper = SymbolMapper(table, fields, oov=oov, name=a.symtab)
     map_inputs(mapper, a.inputs)
     if mapper.num_oov:
-        logger.warning("sym2int: replaced %d OOV instances with %s (e.g. %s)", mapper.num_oov, a.map_oov,
-                       " ".join(mapper.oov_examples[:10]))
+        logger.warning("sym2int: replaced %d OOV instances with %s (e.g. %s)", mapper.num_oov,
+                       oov_name(table, a.map_oov), " ".join(mapper.oov_examples[:10]))
     return 0
 
 

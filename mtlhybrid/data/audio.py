@@ -25,6 +25,9 @@ from typing import Dict, Iterator, Optional, Tuple
 import numpy as np
 
 from mtlhybrid.utils.errors import DataError
+from mtlhybrid.utils.log import get_logger
+
+logger = get_logger(__name__)
 
 #: Kaldi's int16 sample range; features are computed on samples scaled by this.
 INT16_SCALE = 32768.0
@@ -54,9 +57,12 @@ def _decode(source, what: str, utt: Optional[str], channel: int) -> Tuple[np.nda
         data, rate = sf.read(source, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as e:
         raise DataError(f"cannot read audio {what}: {e}", utt=utt)
+    if channel >= data.shape[1]:
+        raise DataError(f"{what} has {data.shape[1]} channels, channel {channel} requested", utt=utt)
     if data.shape[1] > 1:
-        if channel >= data.shape[1]:
-            raise DataError(f"{what} has {data.shape[1]} channels, channel {channel} requested", utt=utt)
+        if channel < 0:  # Kaldi's compute-*-feats warns and takes channel 0
+            logger.warning("%s%s has %d channels but no --channel was given: using channel 0",
+                           f"utterance {utt}: " if utt else "", what, data.shape[1])
     samples = np.ascontiguousarray(data[:, max(channel, 0)])
     return samples, int(rate)
 

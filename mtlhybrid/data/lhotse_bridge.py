@@ -78,7 +78,9 @@ def probe_audio(entry: str, where: str = "wav.scp", reco: Optional[str] = None) 
             return AudioInfo(int(info.samplerate), int(info.frames), int(info.channels))
         if not entry.rstrip().endswith("|"):
             raise DataError(f"cannot interpret wav.scp entry {entry!r}", path=where)
-        proc = subprocess.run(entry.rstrip()[:-1], shell=True, capture_output=True)
+        # pipefail, as the feature extractor runs wav.scp pipes: a failing first command
+        # must not pass for the audio its last command happened to write.
+        proc = subprocess.run(["bash", "-c", "set -o pipefail; " + entry.rstrip()[:-1]], capture_output=True)
         if proc.returncode != 0:
             raise DataError(f"command failed (exit {proc.returncode}): {entry!r}: {proc.stderr.decode(errors='replace')[-300:]}", path=where)
         data, sr = sf.read(io.BytesIO(proc.stdout), always_2d=True)

@@ -10,12 +10,15 @@ carry transition ids, as Kaldi's do.
 Lattices come from kaldi-decoder's LatticeSimpleDecoder (state-level, pruned to
 ``lattice_beam``; not determinized: kaldifst does not expose lattice determinization),
 with the acoustic scale taken back out of the acoustic costs, as Kaldi writes them.
-Without a lattice the faster FasterDecoder is used (``max_active`` applies there).
+Without a lattice the faster FasterDecoder is used (``max_active`` applies there): the
+tools that need only the best path (transcribe) ask for none. The installed
+kaldi-decoder (0.3.2) binds no LatticeFasterDecoder, so the lattice search has no
+max-active limit; see BENCHMARKS.md for what that costs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Union
 
@@ -47,15 +50,36 @@ class DecodeOptions:
 class DecodeResult:
     words: List[int]
     alignment: np.ndarray  # transition ids, one per frame
-    lattice: Optional[StateLattice]
+    kaldi_lattice: Optional[object]  # kaldifst.Lattice, acoustic costs unscaled; None without a lattice
     graph_cost: float
     acoustic_cost: float  # unscaled
     reached_final: bool
     num_frames: int
+    _lattice: Optional[StateLattice] = field(default=None, repr=False)
 
     @property
     def likelihood_per_frame(self) -> float:
         return -self.acoustic_cost / max(1, self.num_frames)
+
+    @property
+    def lattice(self) -> Optional[StateLattice]:
+        """The lattice as a :class:`StateLattice` (converted on first use; None without one)."""
+        if self._lattice is None and self.kaldi_lattice is not None:
+            raw = self.kaldi_lattice
+            self._lattice = StateLattice.from_kaldifst(raw) if raw.num_states else StateLattice.empty()
+        return self._lattice
+
+    def lattice_text(self) -> str:
+        """The lattice in Kaldi/OpenFst text form, printed by kaldifst (what lat.*.gz holds).
+
+        Cheaper than ``self.lattice.to_text()``: no conversion to arrays. States keep the
+        decoder's numbering (start state first, as OpenFst prints), weights equal to
+        ``0,0`` are left out and costs have six significant digits, as Kaldi's own
+        ``ark,t`` lattices.
+        """
+        if self.kaldi_lattice is None or self.kaldi_lattice.num_states == 0:
+            return ""
+        return self.kaldi_lattice.to_str(fst_field_separator="\t")
 
 
 @dataclass
@@ -81,7 +105,7 @@ class DecodingGraph:
 class Decoder:
     """Decodes many utterances with one graph (the kaldi-decoder objects are built once)."""
 
-    def __init__(self, graph: DecodingGraph, opts: DecodeOptions = DecodeOptions(), lattice: bool = True):
+    def __init__(self, graph: DecodingGraph, opts: DecodeOptions = DecodeOptions(), lattice: bool = True, method: str = ""):
         import kaldi_decoder
 
         self.graph = graph
@@ -95,7 +119,16 @@ class Decoder:
             self._dec = kaldi_decoder.FasterDecoder(graph.fst, o)
 
     def decode(self, score_matrix: np.ndarray) -> DecodeResult:
+        """Decode one utterance's ``[T, num_pdfs]`` scores.
+
+        Everything per arc stays in C++ (kaldi-decoder, kaldifst): the best path is read
+        with ``get_linear_symbol_sequence``, the raw lattice's acoustic costs are
+        unscaled with ``scale_lattice``; it becomes a numpy
+        :class:`StateLattice` only if :attr:`DecodeResult.lattice` is used. Converting
+        every lattice arc by arc in Python cost several times the search itself.
+        """
         import kaldi_decoder
+        import kaldifst
 
         acwt = float(self.opts.acoustic_scale)
         mat = tid_score_matrix(score_matrix, self.graph.tables, acwt)
@@ -110,23 +143,18 @@ class Decoder:
         ali = np.zeros(0, dtype=np.int32)
         g = a = float("inf")
         if ok and best.num_states:
-            best_lat = StateLattice.from_kaldifst(best)
-            from mtlhybrid.lattice.functions import best_path
-
-            bp = best_path(best_lat)
-            if bp is not None:
-                words, ali = bp.words, bp.alignment
-                g, a = bp.graph_cost, bp.acoustic_cost / acwt
-        lat = None
+            lin_ok, ilabels, olabels, w = kaldifst.get_linear_symbol_sequence(best)
+            if lin_ok:
+                words, ali = list(olabels), np.asarray(ilabels, dtype=np.int32)
+                g, a = float(w.value1), float(w.value2) / acwt
+        raw = None
         if self.want_lattice:
             ok, raw = self._dec.get_raw_lattice()
-            if ok and raw.num_states:
-                lat = StateLattice.from_kaldifst(raw)
-                lat.acoustic_cost = lat.acoustic_cost / acwt
-                lat.final_acoustic = lat.final_acoustic / acwt
-            else:
-                lat = StateLattice.empty()
-        return DecodeResult(words, ali, lat, g, a, reached, T)
+            if not ok:
+                raw = kaldifst.Lattice()
+            elif raw.num_states:
+                kaldifst.scale_lattice(kaldifst.lattice_scale(1.0, 1.0 / acwt), raw)
+        return DecodeResult(words, ali, raw, g, a, reached, T)
 
 
 def decode_utterance(

@@ -63,8 +63,12 @@ def iter_waveforms(
     wav_scp: PathLike,
     segments: Optional[PathLike],
     report: ExtractionReport,
+    channel: int = -1,
 ) -> Iterator[Tuple[str, Optional[np.ndarray], int, Optional[str]]]:
     """Yield ``(utt, samples, rate, error)``: samples None and the reason when unreadable.
+
+    ``channel`` is Kaldi's ``--channel`` (-1: mono expected; channel 0 of multi-channel
+    audio, with a warning).
 
     With ``segments``, each recording is read once for all its consecutive segments
     (split_scp keeps a recording's segments together when segments are sorted).
@@ -73,7 +77,7 @@ def iter_waveforms(
     if segments is None:
         for _, utt, rx in entries:
             try:
-                x, rate = read_audio(rx, utt=utt)
+                x, rate = read_audio(rx, utt=utt, channel=channel)
                 yield utt, x, rate, None
             except DataError as e:
                 yield utt, None, 0, str(e)
@@ -86,7 +90,7 @@ def iter_waveforms(
             continue
         if cached[0] != seg.recording:
             try:
-                x, rate = read_audio(recordings[seg.recording], utt=seg.utt)
+                x, rate = read_audio(recordings[seg.recording], utt=seg.utt, channel=channel)
                 cached = (seg.recording, x, rate, None)
             except DataError as e:
                 cached = (seg.recording, None, 0, f"recording {seg.recording}: {e.reason}")
@@ -113,7 +117,7 @@ def extract_features(
     report = ExtractionReport()
 
     def items() -> Iterator[Tuple[str, np.ndarray]]:
-        for utt, x, rate, err in iter_waveforms(wav_scp, segments, report):
+        for utt, x, rate, err in iter_waveforms(wav_scp, segments, report, config.channel):
             report.num_utts += 1
             if x is None:
                 report.failed[utt] = err or "unreadable"

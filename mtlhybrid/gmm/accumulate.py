@@ -6,7 +6,10 @@ For each Gaussian ``(p, g)`` we keep the zeroth, first and second order statisti
 all frames of an utterance (or of a whole job) with their pdf ids: component posteriors
 of every frame are computed in one batched operation over its own pdf's Gaussians and
 the statistics are added with a single ``index_add_`` over the flattened ``p * G + g``
-index. Frames are processed in chunks only to bound memory.
+index. The rows are *packed*: one per (frame, Gaussian that frame's pdf really has),
+not ``max_gauss`` per frame, so padding costs nothing (it was most of the work when a
+few pdfs have many more Gaussians than the average). Frames are processed in chunks
+only to bound memory.
 
 Accumulator files (``N.acc``, as gmm-acc-stats-ali writes them) are ``torch.save`` dicts
 loaded with ``weights_only=True``; they may also carry transition-id counts for the
@@ -32,6 +35,13 @@ ACC_VERSION = 1
 
 #: frames per chunk in accumulation (memory ~ chunk * max_gauss * dim doubles)
 ACC_CHUNK = 2048
+
+
+def _pack_pays(am: AmDiagGmm) -> bool:
+    """Whether skipping the padding slots is worth its gather: with few, evenly used slots
+    (a small monophone model: 5 slots, 2.3 used) the plain layout was faster, with
+    Kaldi-shaped mixtures (19 slots, 7.6 used) the packed rows were 3x faster."""
+    return am.max_gauss >= 8 and float(am.num_gauss_per_pdf.float().mean()) < 0.75 * am.max_gauss
 
 
 class AccumAmDiagGmm:
@@ -104,27 +114,45 @@ class AccumAmDiagGmm:
         if w_all is not None and w_all.shape != p_all.shape:
             raise MismatchError(f"{w_all.numel()} weights for {p_all.numel()} frames")
         G, D = self.max_gauss, self.dim
+        ng = am.num_gauss_per_pdf.to(self.device)
+        slots = torch.arange(G, device=self.device)
+        packed = _pack_pays(am)
         total = 0.0
         frames = 0.0
         for s in range(0, x_all.shape[0], chunk):
             x, pdfs = x_all[s : s + chunk], p_all[s : s + chunk]
-            ll = am.component_log_likelihoods(x, pdfs).to(torch.float64)  # [T, G]
+            ll = am.component_log_likelihoods(x, pdfs).to(torch.float64)  # [T, G], padding -inf
             frame_ll = torch.logsumexp(ll, dim=-1)
-            post = torch.exp(ll - frame_ll[:, None])  # padding slots: exp(-inf) = 0
             if w_all is not None:
                 w = w_all[s : s + chunk]
-                post = post * w[:, None]
                 total += float((frame_ll * w).sum())
                 frames += float(w.sum())
             else:
+                w = None
                 total += float(frame_ll.sum())
                 frames += float(x.shape[0])
-            x64 = x.to(torch.float64)
-            idx = (pdfs[:, None] * G + torch.arange(G, device=self.device)[None, :]).reshape(-1)
-            self.occ.view(-1).index_add_(0, idx, post.reshape(-1))
-            px = post[:, :, None] * x64[:, None, :]  # [T, G, D]
-            self.mean_acc.view(-1, D).index_add_(0, idx, px.reshape(-1, D))
-            self.var_acc.view(-1, D).index_add_(0, idx, (px * x64[:, None, :]).reshape(-1, D))
+            if packed:  # one row per (frame, Gaussian that frame's pdf really has)
+                rows, gs = (slots[None, :] < ng[pdfs][:, None]).nonzero(as_tuple=True)
+                post = torch.exp(ll[rows, gs] - frame_ll[rows])
+                if w is not None:
+                    post = post * w[rows]
+                flat = pdfs[rows] * G + gs
+                x64 = x.to(torch.float64)[rows]
+                px = post[:, None] * x64
+                pxx = px * x64
+            else:  # every slot of the frame's pdf (padding gets posterior 0)
+                post = torch.exp(ll - frame_ll[:, None])
+                if w is not None:
+                    post = post * w[:, None]
+                flat = (pdfs[:, None] * G + slots[None, :]).reshape(-1)
+                x64 = x.to(torch.float64)
+                px3 = post[:, :, None] * x64[:, None, :]
+                pxx = (px3 * x64[:, None, :]).reshape(-1, D)
+                px = px3.reshape(-1, D)
+                post = post.reshape(-1)
+            self.occ.view(-1).index_add_(0, flat, post)
+            self.mean_acc.view(-1, D).index_add_(0, flat, px)
+            self.var_acc.view(-1, D).index_add_(0, flat, pxx)
         self.total_log_like += total
         self.total_frames += frames
         return total

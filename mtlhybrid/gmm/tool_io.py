@@ -13,7 +13,27 @@ Accumulators may be given as a path or a command ending in ``|``
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
+
+
+def use_tool_threads() -> int:
+    """Give torch ``$OMP_NUM_THREADS`` threads, 1 when unset, whoever started the tool.
+
+    run.pl and slurm.pl set OMP_NUM_THREADS from ``--num-threads``; a tool started by hand
+    or from another script would otherwise get torch's default (one thread per core),
+    which oversubscribes the cores when several jobs run at once: the GMM tools ran
+    several times slower that way. Kaldi's binaries are single-threaded too.
+    """
+    import torch
+
+    try:
+        n = max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
+    except ValueError:
+        n = 1
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
 
 
 def add_feature_options(p: argparse.ArgumentParser) -> None:
@@ -31,6 +51,7 @@ def open_features(data_dir: str, args: argparse.Namespace):
     from mtlhybrid.features.reader import FeatureReader
     from mtlhybrid.transform.io import read_matrix, read_transforms
 
+    use_tool_threads()
     return FeatureReader(data_dir, apply_cmvn=args.apply_cmvn == "true", norm_vars=args.norm_vars == "true",
                          delta_order=args.delta_order, splice=(args.left_context, args.right_context),
                          transform=read_matrix(args.transform) if args.transform else None,
@@ -43,6 +64,7 @@ def load_gmm_model(path: str, device=None):
     from mtlhybrid.hmm.model_file import load_model
     from mtlhybrid.utils.errors import DataError
 
+    use_tool_threads()
     tm, am_dict = load_model(path)
     if am_dict is None:
         raise DataError("model has no acoustic model (GMM)", path=path)

@@ -51,15 +51,22 @@ def load_model(path: PathLike) -> Tuple[TransitionModel, Optional[dict]]:
     """
     import pickle
 
-    import torch
+    from mtlhybrid.utils.torch_file import UnsupportedTorchFile, load_torch_file
 
     path = Path(path)
     if not path.is_file():
         raise DataError("model file not found", path=path)
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, ValueError, OSError, AttributeError, ImportError) as e:
-        raise DataError(f"cannot read model (truncated or not a model file?): {str(e).splitlines()[0] if str(e) else type(e).__name__}", path=path)
+        # Without importing torch (seconds per job); tensors of the acoustic model come back
+        # as numpy arrays, which AmDiagGmm.from_dict turns into tensors.
+        obj = load_torch_file(path)
+    except (UnsupportedTorchFile, OSError):
+        import torch
+
+        try:
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+        except (RuntimeError, EOFError, pickle.UnpicklingError, ValueError, OSError, AttributeError, ImportError) as e:
+            raise DataError(f"cannot read model (truncated or not a model file?): {str(e).splitlines()[0] if str(e) else type(e).__name__}", path=path)
     if not isinstance(obj, dict) or obj.get("format") != MODEL_FORMAT:
         got = obj.get("format") if isinstance(obj, dict) else type(obj).__name__
         raise DataError(f"not an HMM model file (format {got!r}, expected {MODEL_FORMAT!r})", path=path)

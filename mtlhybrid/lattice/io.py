@@ -22,9 +22,11 @@ from mtlhybrid.utils.kaldi_io import open_input, open_output, parse_specifier
 PathLike = Union[str, Path]
 
 
-def write_lattices(wspecifier: PathLike, items: Iterable[Tuple[str, StateLattice]]) -> int:
+def write_lattices(wspecifier: PathLike, items: Iterable[Tuple[str, Union[StateLattice, str]]]) -> int:
     """Write ``(key, lattice)`` pairs; returns the count.
 
+    A lattice is a :class:`StateLattice` or already its text form (e.g. printed by
+    kaldifst: :meth:`mtlhybrid.decode.decoder.DecodeResult.lattice_text`).
     ``wspecifier`` is a path or ``ark[,t]:`` specifier (written atomically, gzipped for
     ``.gz``), ``-`` or ``"ark:| gzip -c > lat.1.gz"``; the archive is always the text form.
     """
@@ -39,7 +41,8 @@ def write_lattices(wspecifier: PathLike, items: Iterable[Tuple[str, StateLattice
                 if not key or any(c.isspace() for c in key):
                     raise DataError(f"bad lattice key {key!r}", path=s.target)
                 f.write(f"{key} \n")
-                f.write(lat.to_text())
+                text = lat if isinstance(lat, str) else lat.to_text()
+                f.write(text if not text or text.endswith("\n") else text + "\n")
                 f.write("\n")
                 n += 1
             f.flush()

@@ -68,6 +68,22 @@ class StateLattice:
 
     @classmethod
     def from_kaldifst(cls, lat) -> "StateLattice":
+        """From a kaldifst ``Lattice`` (e.g. kaldi-decoder's raw lattice).
+
+        The lattice is printed by kaldifst's C++ (``to_str``) and the text parsed with
+        regular expressions into arrays: iterating the arcs from Python cost several
+        times the decoding itself.
+        """
+        if lat.num_states == 0:
+            return cls.empty()
+        parsed = _parse_openfst_text(lat.to_str(fst_field_separator="\t"))
+        if parsed is None:
+            return cls._from_kaldifst_arcs(lat)
+        return cls.from_arrays(*parsed)
+
+    @classmethod
+    def _from_kaldifst_arcs(cls, lat) -> "StateLattice":
+        """Arc by arc through kaldifst's iterator (slow; for text :func:`_parse_openfst_text` rejects)."""
         from kaldifst.lib._kaldifst import _ArcIteratorLattice
 
         n = lat.num_states
@@ -189,7 +205,7 @@ class StateLattice:
     @classmethod
     def from_text(cls, text: str, where: str = "") -> "StateLattice":
         """Parse :meth:`to_text` output (start state = source of the first line, as OpenFst)."""
-        fast = _parse_weighted_text(text)
+        fast = _parse_openfst_text(text)
         if fast is not None:
             return cls.from_arrays(*fast)
         return cls._from_text_lines(text, where)
@@ -236,23 +252,27 @@ class StateLattice:
         return cls.from_arrays(n, start, src, dst, il, ol, g, a, fg, fa)
 
 
-_ARC_LINE = re.compile(r"^(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+([^,\s]+),(\S+)[ \t]*$", re.M)
-_FINAL_LINE = re.compile(r"^(\d+)[ \t]+([^,\s]+),(\S+)[ \t]*$", re.M)
+_ARC_LINE_OPT = re.compile(r"^(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)(?:[ \t]+([^,\s]+),(\S+))?[ \t]*$", re.M)
+_FINAL_LINE_OPT = re.compile(r"^(\d+)(?:[ \t]+([^,\s]+),(\S+))?[ \t]*$", re.M)
 
 
-def _parse_weighted_text(text: str):
-    """:meth:`StateLattice.from_arrays` arguments of text whose every line has a weight
-    (what :meth:`StateLattice.to_text` writes), parsed by regular expression rather than
-    line by line; None for other text (the line parser handles it, or names the bad line).
-    """
-    arcs = _ARC_LINE.findall(text)
-    finals = _FINAL_LINE.findall(text)
+def _parse_openfst_text(text: str):
+    """:meth:`StateLattice.from_arrays` arguments of OpenFst/Kaldi lattice text, parsed by
+    regular expression rather than line by line; weights may be left out (OpenFst's
+    printer omits One, ``0,0``). None for other text: the line parser handles it, or
+    names the bad line."""
+    arcs = _ARC_LINE_OPT.findall(text)
+    finals = _FINAL_LINE_OPT.findall(text)
     num_lines = sum(1 for line in text.splitlines() if line.strip())
-    if num_lines == 0 or len(arcs) + len(finals) != num_lines:
+    if not arcs or len(arcs) + len(finals) != num_lines:
         return None
     try:
-        arc = np.array(arcs, dtype=np.float64).reshape(-1, 6)
-        fin = np.array(finals, dtype=np.float64).reshape(-1, 3)
+        arc = np.array(arcs, dtype=object).reshape(-1, 6)
+        arc[arc == ""] = "0"
+        arc = arc.astype(np.float64)
+        fin = np.array(finals, dtype=object).reshape(-1, 3)
+        fin[fin == ""] = "0"
+        fin = fin.astype(np.float64)
     except ValueError:
         return None
     ids = arc[:, :4].astype(np.int64)

@@ -9,8 +9,6 @@ parameters, trainer position and RNG states.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Mapping, Sequence, Union
 
@@ -19,6 +17,7 @@ import torch
 from mtlhybrid.nnet.config import config_from_dict
 from mtlhybrid.nnet.targets import TaskIdentity
 from mtlhybrid.utils.errors import DataError, MismatchError
+from mtlhybrid.utils.io import atomic_path
 
 PathLike = Union[str, Path]
 FORMAT = "mtlhybrid.nnet-checkpoint"
@@ -32,16 +31,10 @@ def save_checkpoint(path: PathLike, ckpt: Dict[str, Any]) -> None:
     data = dict(ckpt)
     data["format"] = FORMAT
     data["version"] = VERSION
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(data, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    # Through a Python file object: a full disk is then an OSError (DiskFullError naming
+    # ``path``), where torch's own file writer reports only "unexpected pos ...".
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.save(data, f)
 
 
 def load_checkpoint(path: PathLike, map_location: Any = "cpu") -> Dict[str, Any]:

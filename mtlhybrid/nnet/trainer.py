@@ -34,9 +34,10 @@ from mtlhybrid.nnet.losses import LossWeighting, masked_ce
 from mtlhybrid.nnet.model import MtlNet
 from mtlhybrid.nnet.schedule import learning_rate
 from mtlhybrid.nnet.targets import TaskIdentity
-from mtlhybrid.utils.errors import MismatchError
+from mtlhybrid.utils.errors import DataError, MismatchError
 from mtlhybrid.utils.io import atomic_write
 from mtlhybrid.utils.log import get_logger, progress
+from mtlhybrid.utils.rerun import check_unchanged
 
 log = get_logger(__name__)
 PathLike = Union[str, Path]
@@ -137,6 +138,26 @@ def _dist():
     return 0, 1
 
 
+RESUME_HINT = "rerun steps/nnet/train_mtl.sh or adapt.sh with --overwrite true (the tools: --no-resume) to start over"
+
+
+def check_resume_config(ckpt_or_dir: Union[PathLike, Mapping[str, Any]], cfg: MtlConfig, out_dir: PathLike) -> None:
+    """Refuse to resume a checkpoint trained with another config, naming each change.
+
+    Another learning rate, architecture or task list would silently mix two runs (or fail
+    deep in ``load_state_dict``). ``ckpt_or_dir``: a loaded checkpoint, or the experiment
+    dir (nothing to check unless it holds ``last.pt``), so tools can check before they
+    write anything into the dir.
+    """
+    ckpt = ckpt_or_dir
+    if not isinstance(ckpt_or_dir, Mapping):
+        path = Path(ckpt_or_dir) / "last.pt"
+        if not path.exists():
+            return
+        ckpt = load_checkpoint(path, map_location="cpu")
+    check_unchanged(ckpt["config"], cfg.to_dict(), str(out_dir), "config", hint=RESUME_HINT)
+
+
 class Trainer:
     """Trains an :class:`MtlNet` on prepared corpora; see the module docstring for guarantees.
 
@@ -225,25 +246,57 @@ class Trainer:
             "train_state": self.state.to_dict(),
         }
 
-    def _save_resumable(self) -> None:
-        if self.rank != 0:
-            return
+    def _resumable_ckpt(self) -> Dict[str, Any]:
         ckpt = self._base_ckpt()
         ckpt["optimizer"] = self.optimizer.state_dict()
         ckpt["rng"] = {"torch": torch.get_rng_state()}
-        save_checkpoint(self.out_dir / "last.pt", ckpt)
+        return ckpt
+
+    def _save_resumable(self) -> None:
+        if self.rank != 0:
+            return
+        save_checkpoint(self.out_dir / "last.pt", self._resumable_ckpt())
+
+    def _load_resume_point(self, path: Path) -> Dict[str, Any]:
+        """``last.pt``, or when it cannot be read (truncated by a crash or a full disk) the newest readable ``epoch<N>.pt``.
+
+        Epoch checkpoints carry the optimizer state too, so resuming from one continues
+        exactly as the run did after that epoch; the fallback is logged as a warning.
+        """
+        try:
+            return load_checkpoint(path, map_location="cpu")
+        except DataError as e:
+            first = e
+        epochs = sorted(self.out_dir.glob("epoch*.pt"), key=lambda p: int(p.stem[5:]) if p.stem[5:].isdigit() else -1,
+                        reverse=True)
+        for cand in epochs:
+            if not cand.stem[5:].isdigit():
+                continue
+            try:
+                ckpt = load_checkpoint(cand, map_location="cpu")
+            except DataError as e:
+                log.warning("%s", e)
+                continue
+            if "optimizer" not in ckpt:
+                log.warning("%s has no optimizer state (written by an older version): the optimizer restarts", cand)
+            log.warning("%s; resuming from %s, the newest readable epoch checkpoint", first, cand)
+            return ckpt
+        raise DataError(f"{first.reason}; no readable epoch<N>.pt to fall back to either "
+                        "(rerun with --overwrite true to start over)", path=path)
 
     def _try_resume(self) -> bool:
         path = self.out_dir / "last.pt"
         if not path.exists():
             return False
-        ckpt = load_checkpoint(path, map_location="cpu")
+        ckpt = self._load_resume_point(path)
+        check_resume_config(ckpt, self.cfg, self.out_dir)
         check_identity(ckpt, self.identities, str(path), "the targets given for this run")
         if dict(ckpt["feat_dims"]) != self.feat_dims:
             raise MismatchError(f"{path}: feature dims {dict(ckpt['feat_dims'])} differ from this run's {self.feat_dims}")
         self.model.load_state_dict(ckpt["model"])
         self.weighting.load_state_dict(ckpt["weighting"])
-        self.optimizer.load_state_dict(ckpt["optimizer"])
+        if "optimizer" in ckpt:
+            self.optimizer.load_state_dict(ckpt["optimizer"])
         self.state = TrainState.from_dict(ckpt["train_state"])
         log.info("resuming from %s: epoch %d, batch %d, step %d", path, self.state.epoch + 1, self.state.batch, self.state.step)
         return True
@@ -386,7 +439,8 @@ class Trainer:
             log.info("epoch %d: train loss %.4f %s (selection: %s=%.4g, best epoch %d)", epoch, row["train_loss"], msg,
                      key, row[key], st.best_epoch)
         if self.rank == 0:
-            save_checkpoint(self.out_dir / f"epoch{epoch}.pt", self._base_ckpt())
+            # with the optimizer: a resume point when last.pt is lost (see _load_resume_point)
+            save_checkpoint(self.out_dir / f"epoch{epoch}.pt", self._resumable_ckpt())
         self._save_resumable()
         self._write_csv()
         self._write_tensorboard(row)

@@ -41,7 +41,9 @@ def tool_main(func: Callable[[Optional[List[str]]], int]) -> Callable[[Optional[
     """Wrap a tool's ``main(argv)``: input errors print ``<tool>: ERROR: <message>`` and exit 1.
 
     Programming errors still show a traceback; user errors (MtlHybridError) show only the
-    message, which names the file, line or utterance at fault.
+    message, which names the file, line or utterance at fault. So do conditions of the
+    environment that the user must fix, not the code: a full disk, a path that cannot be
+    written or read (permissions, missing directory), and Ctrl-C (exit status 130).
     """
 
     @functools.wraps(func)
@@ -50,11 +52,41 @@ def tool_main(func: Callable[[Optional[List[str]]], int]) -> Callable[[Optional[
         try:
             rc = func(argv)
         except MtlHybridError as e:
-            prog = _tool_name(func)
-            print(f"{prog}: ERROR: {e}", file=sys.stderr)
-            return 1
+            return _error(func, str(e))
         except BrokenPipeError:
             return 0
+        except KeyboardInterrupt:
+            _error(func, "interrupted (Ctrl-C); outputs of this run are incomplete")
+            return 130
+        except OSError as e:
+            msg = environment_error_message(e)
+            if msg is None:
+                raise
+            return _error(func, msg)
         return 0 if rc is None else rc
 
     return wrapper
+
+
+def _error(func, msg: str) -> int:
+    print(f"{_tool_name(func)}: ERROR: {msg}", file=sys.stderr)
+    return 1
+
+
+def environment_error_message(e: OSError) -> Optional[str]:
+    """One line for an OSError the user must fix (full disk, permissions, a missing file), naming the path.
+
+    None for OSErrors without a path other than a full disk: those may be bugs, and keep
+    their traceback.
+    """
+    from mtlhybrid.utils.errors import is_disk_full
+
+    where = e.filename if e.filename is not None else None
+    if is_disk_full(e):
+        return f"no space left on device: {where}" if where else "no space left on device"
+    if where is None:
+        return None
+    if isinstance(e, PermissionError):
+        return f"permission denied: {where}"
+    return f"{e.strerror or e}: {where}" + (f" -> {e.filename2}" if e.filename2 else "")
+

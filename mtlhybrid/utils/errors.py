@@ -7,6 +7,7 @@ which file, line or utterance is at fault.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Optional, Union
 
@@ -42,3 +43,30 @@ class DataError(MtlHybridError):
 
 class MismatchError(MtlHybridError):
     """Two inputs that must agree do not (feature dim vs model, lang vs model, ...)."""
+
+
+class DiskFullError(MtlHybridError):
+    """A write failed because the disk (or quota) is full: says so and names the file.
+
+    Without it a full disk shows up as whatever the writer makes of a short write
+    (torch: ``unexpected pos 576 vs 534``), which sends users looking for a bug.
+    """
+
+    def __init__(self, path: Union[str, Path]):
+        self.path = str(path)
+        super().__init__(f"no space left on device: {path}")
+
+
+def is_disk_full(e: Optional[BaseException]) -> bool:
+    """True for the OSErrors of a full disk or an exhausted quota, also behind another error.
+
+    torch's zip writer answers a failed write with its own RuntimeError (``unexpected
+    pos``), raised while the OSError is handled: the OSError is its ``__context__``.
+    """
+    seen = 0
+    while e is not None and seen < 10:
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return False

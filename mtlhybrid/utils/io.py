@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
-from mtlhybrid.utils.errors import DataError
+from mtlhybrid.utils.errors import DataError, DiskFullError, is_disk_full
 
 PathLike = Union[str, Path]
 
@@ -28,19 +28,25 @@ def atomic_path(path: PathLike) -> Iterator[str]:
     """A temporary file name beside ``path``, renamed to ``path`` only if the block succeeds.
 
     For writers that take a file name rather than a file object (kaldifst, kaldilm); on an
-    exception the temporary file is removed and ``path`` is left exactly as it was.
+    exception the temporary file is removed and ``path`` is left exactly as it was. A full
+    disk becomes :class:`DiskFullError` naming ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except PermissionError as e:  # name the file asked for, not the temporary one
+        raise PermissionError(e.errno, e.strerror, str(path)) from e
     os.close(fd)
     try:
         yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if is_disk_full(e):
+            raise DiskFullError(path) from e
         raise
 
 

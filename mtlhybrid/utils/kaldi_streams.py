@@ -51,13 +51,14 @@ def open_input(target: str) -> Iterator[BinaryIO]:
 
     A file holding gzip data (by its magic number, not its name) is decompressed, so
     ``ali.1.gz`` and ``ark:ali.1.gz`` read like ``"ark:gunzip -c ali.1.gz|"``. Commands
-    run under bash (globs, ``$VAR``, pipes); the stream is consumed to its end, and a
-    command that exits non-zero raises DataError quoting the end of its stderr.
+    run under bash with pipefail (globs, ``$VAR``, pipes); the stream is consumed to its
+    end, and a command that exits non-zero (any command of a pipe) raises DataError
+    quoting the end of its stderr.
     """
     cmd = input_command(target)
     if cmd is not None:
         with tempfile.TemporaryFile() as err:
-            proc = subprocess.Popen(["bash", "-c", cmd], stdout=subprocess.PIPE, stderr=err)
+            proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", cmd], stdout=subprocess.PIPE, stderr=err)
             try:
                 yield proc.stdout
             except BaseException:
@@ -121,7 +122,7 @@ def open_output(target: str) -> Iterator[BinaryIO]:
     cmd = output_command(target)
     if cmd is not None:
         with tempfile.TemporaryFile() as err:
-            proc = subprocess.Popen(["bash", "-c", cmd], stdin=subprocess.PIPE, stderr=err)
+            proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", cmd], stdin=subprocess.PIPE, stderr=err)
             try:
                 yield proc.stdin
                 proc.stdin.close()

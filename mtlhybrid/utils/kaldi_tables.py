@@ -17,7 +17,7 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Opti
 
 import numpy as np
 
-from mtlhybrid.utils.errors import DataError
+from mtlhybrid.utils.errors import DataError, DiskFullError, is_disk_full
 from mtlhybrid.utils.io import atomic_write, iter_text_bytes
 from mtlhybrid.utils.kaldi_streams import gunzip_if_needed, output_command, open_input, open_output
 
@@ -51,9 +51,11 @@ def write_matrices_ark_scp(
         with atomic_write(scp) as f:
             f.writelines(lines)
         os.replace(tmp_ark, ark)
-    except BaseException:
+    except BaseException as e:
         if tmp_ark.exists():
             tmp_ark.unlink()
+        if is_disk_full(e):
+            raise DiskFullError(ark) from e
         raise
     return n
 

@@ -20,6 +20,7 @@ valid_data=
 valid_ali=
 cmvn_opts=             # default: the source dir's cmvn_opts
 delta_order=
+overwrite=false        # true: start over in an <exp-dir> adapted with other options
 # End configuration section.
 sets=()
 
@@ -36,6 +37,8 @@ Options:
   --valid-data <dir> --valid-ali <dir>   # held-out data for validation/early stopping
   --device <cpu|cuda>        # (default $device)
   --stage <n>                # (default $stage)
+  --overwrite <true|false>   # start over in a dir adapted with other options or config (default $overwrite:
+                             # such a rerun is refused, naming each change as key: old -> new)
   --cmd <cmd>                # (default $cmd)"
 
 args=()
@@ -106,6 +109,7 @@ if [ $stage -le 1 ]; then
 fi
 
 if [ $stage -le 2 ]; then
+  if $overwrite; then rm -f $dir/last.pt $dir/epoch*.pt $dir/final.pt $dir/train_log.csv; fi
   echo "$0: fine-tuning $srcdir/final.pt on $train_data (log: $dir/log/adapt.log)"
   $cmd $dir/log/adapt.log $py.nnet_adapt $srcdir/final.pt $dir --data $train_data --ali $alidir --lang $lang \
     "${valid_opts[@]}" "${lr_opts[@]}" --freeze-layers $freeze_layers --kl-weight $kl_weight --l2-weight $l2_weight \

@@ -84,10 +84,10 @@ if [ $stage -le 0 ]; then
     $py.nnet_forward $cmvn_opts $delta_opts --device $device --class-frame-counts $nnet_dir/ali_train_pdf.counts \
       --prior-scale $prior_scale --acoustic-scale 1.0 --aux-dir $dir/aux/split.JOB \
       $nnet_dir/final.pt $sdata/JOB ark,scp:$dir/scores.JOB.ark,$dir/scores.JOB.scp \&\& \
-    $py.latgen --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
+    $py.latgen --expected-utts $sdata/JOB/feats.scp --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
       --word-symbol-table $graphdir/words.txt $nnet_dir/final.mdl $graphdir/HCLG.fst scp:$dir/scores.JOB.scp \
       ark:$dir/lat.JOB.gz $keep \
-    || { echo "$0: decoding failed; see $dir/log/decode.*.log" >&2; exit 1; }
+    || { rm -f $dir/lat.*.gz; echo "$0: decoding failed; see $dir/log/decode.*.log" >&2; exit 1; }
 fi
 
 if [ $stage -le 1 ]; then

@@ -4,7 +4,8 @@
 # transition model, phones.txt, the config, the feature config and CMVN options, so that
 # decoding needs only <exp-dir>; optionally a held-out speaker subset), stage 1 counts pdfs
 # for the priors (nnet_compute_prior), stage 2 trains (nnet_train, or torchrun with DDP),
-# stage 3 checks <exp-dir>/final.pt. Training resumes from <exp-dir>/last.pt when rerun.
+# stage 3 checks <exp-dir>/final.pt. Training resumes from <exp-dir>/last.pt when rerun
+# with the same config; another config is refused (naming the changes) unless --overwrite true.
 # A single-task baseline is the same script with --config mtlhybrid/nnet/configs/single_task.yaml.
 
 # Begin configuration section.
@@ -18,6 +19,7 @@ valid_num_spk=auto     # hold out this many speakers of <data> (their alignments
                        # the model on; auto: a tenth of the speakers (none below 10 speakers); 0: none
 cmvn_opts="--apply-cmvn true --norm-vars false"
 delta_order=0
+overwrite=false        # true: start over in an <exp-dir> that holds checkpoints of another config
 # End configuration section.
 # Handled here, not by parse_options.sh: --config <yaml> (parse_options would source it as
 # shell), and the repeatable --set KEY=VALUE and --extra-ali NAME=DIR.
@@ -43,6 +45,8 @@ Options:
   --cmvn-opts <opts>           # (default '$cmvn_opts')
   --delta-order <n>            # (default $delta_order)
   --stage <n>                  # resume from this stage (default $stage)
+  --overwrite <true|false>     # start over in a dir trained with another config (default $overwrite: such a
+                               # rerun is refused, naming each changed setting as key: old -> new)
   --cmd <cmd>                  # run.pl, slurm.pl, queue.pl (default $cmd)"
 
 args=()
@@ -112,6 +116,8 @@ train_data=$data
 if [ $stage -le 0 ]; then
   cp $alidir/tree $alidir/final.mdl $dir/
   cp $lang/phones.txt $dir/phones.txt
+  # A resumable dir keeps the config its checkpoints came from until training accepts the new one.
+  if [ -f $dir/last.pt ] && ! $overwrite && [ -f $dir/config.yaml ]; then cp $dir/config.yaml $dir/log/config.yaml.resumed; fi
   cp $mtl_config $dir/config.yaml
   rm -f $dir/conf/fbank.conf $dir/conf/mfcc.conf
   n=0
@@ -152,10 +158,13 @@ if [ $stage -le 2 ]; then
   else
     launcher="$py.nnet_train"
   fi
+  if $overwrite; then rm -f $dir/last.pt $dir/epoch*.pt $dir/final.pt $dir/train_log.csv; fi
   echo "$0: training (log: $dir/log/train.log)"
   $cmd $dir/log/train.log $launcher $dir/config.yaml $dir --data $train_data --ali $alidir "${ali_opts[@]}" \
     --lang $lang "${valid_opts[@]}" "${sets[@]}" --device $device $cmvn_opts --delta-order $delta_order \
-    || { echo "$0: training failed; see $dir/log/train.log" >&2; tail -n 5 $dir/log/train.log >&2; exit 1; }
+    || { echo "$0: training failed; see $dir/log/train.log" >&2; tail -n 5 $dir/log/train.log >&2
+         if [ -f $dir/log/config.yaml.resumed ]; then mv $dir/log/config.yaml.resumed $dir/config.yaml; fi; exit 1; }
+  rm -f $dir/log/config.yaml.resumed
 fi
 
 if [ $stage -le 3 ]; then

@@ -33,10 +33,17 @@ mtl_config=conf/mtl.yaml
 baseline_config=conf/single_task.yaml
 nnet_opts=             # e.g. "--set train.epochs=8 --device cuda"
 test_sets="dev test_seen test_unseen"
+# Sequence training (stage 9, off by default): numerator alignments and denominator
+# lattices from each network, then steps/nnet/train_mpe.sh from it.
+seq_train=false
+seq_criterion=smbr     # mmi|bmmi|smbr|mpfe
+seq_opts=              # extra options of steps/nnet/train_mpe.sh, e.g. "--num-iters 2 --lr 0.0001"
+seq_aux_ablation=true  # also sequence-train each multi-task network without its auxiliary tasks
 
 help_message="Usage: $0 [options]
 synth_accents recipe: stages 0 corpus synthesis, 1 lang + LM, 2 features, 3 mono, 4 tri1 +
-alignments and lattices, 5 GMM decoding, 6 networks, 7 hybrid decoding, 8 results.
+alignments and lattices, 5 GMM decoding, 6 networks, 7 hybrid decoding, 8 results,
+9 sequence training of the networks (only with --seq-train true) and results again.
 Options (default):
   --stage <n> --stop-stage <n>       stages to run ($stage, $stop_stage)
   --nj <n>                           parallel jobs ($nj)
@@ -53,6 +60,9 @@ Options (default):
   --mtl-config <yaml> --baseline-config <yaml>   ($mtl_config, $baseline_config)
   --nnet-opts '<opts>'               extra options of steps/nnet/train_mtl.sh, e.g. '--device cuda'
   --test-sets '<set> ...'            ('$test_sets')
+  --seq-train <true|false>           stage 9: sequence-train every network ($seq_train)
+  --seq-criterion <c> --seq-opts '<opts>'   its criterion and train_mpe.sh options ($seq_criterion, '$seq_opts')
+  --seq-aux-ablation <true|false>    also without the auxiliary tasks, for the multi-task networks ($seq_aux_ablation)
 e.g.: $0 --stage 6 --nnet-seeds '1 2 3 4 5'"
 
 . utils/parse_options.sh || exit 1
@@ -176,5 +186,33 @@ if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
   python3 -m mtlhybrid.bin.make_results --test-sets "$test_sets" --seeds "$nnet_seeds" \
     --train-data data/train --baseline nnet_base --elapsed $(( $(date +%s) - start_time )) exp results
   stage_done 8
+fi
+if $seq_train && [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
+  echo "$0: stage 9: sequence training ($seq_criterion) of the networks ($nnet_seeds)"
+  # Per network: numerator alignments and denominator lattices (unigram graph) from it,
+  # train_mpe.sh from its final.pt into exp/<net>_<criterion>_s<seed>, then decoding;
+  # make_results groups these as systems of their own, beside the cross-entropy ones.
+  for s in $nnet_seeds; do
+    for net in nnet_mtl nnet_base; do
+      src=exp/${net}_s$s
+      steps/nnet/align.sh --nj $nj data/train_fbank data/lang $src exp/${net}_ali_s$s
+      steps/nnet/make_denlats.sh --nj $nj data/train_fbank data/lang $src exp/${net}_denlats_s$s
+      variants="keep"
+      $seq_aux_ablation && [ $net == nnet_mtl ] && variants="keep noaux"
+      for v in $variants; do
+        out=exp/${net}_${seq_criterion}_s$s
+        keep=true
+        [ $v == noaux ] && out=exp/${net}_${seq_criterion}_noaux_s$s && keep=false
+        steps/nnet/train_mpe.sh --criterion $seq_criterion --keep-aux-tasks $keep --seed $s $seq_opts \
+          data/train_fbank data/lang $src exp/${net}_ali_s$s exp/${net}_denlats_s$s $out
+        for part in $test_sets; do
+          steps/nnet/decode.sh --cmd "$decode_cmd" --nj $nj exp/tri1/graph data/${part}_fbank $out/decode_$part
+        done
+      done
+    done
+  done
+  python3 -m mtlhybrid.bin.make_results --test-sets "$test_sets" --seeds "$nnet_seeds" \
+    --train-data data/train --baseline nnet_base --elapsed $(( $(date +%s) - start_time )) exp results
+  stage_done 9
 fi
 echo "$0: done"

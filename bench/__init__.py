@@ -1,0 +1,1 @@
+"""Benchmarks of each stage against its alternative; see BENCHMARKS.md."""
