@@ -67,7 +67,7 @@ steps/internal/transcripts_to_int.sh $allow_oov $lang $sdata $nj $dir
 
 echo "$0: aligning $data with the speaker-independent model $alimdl"
 $cmd JOB=1:$nj $dir/log/align_pass1.JOB.log \
-  $py.gmm_compute_likes $sifeat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+  set -o pipefail \; $py.gmm_compute_likes $sifeat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
     $alimdl $sdata/JOB ark:- \| \
   $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
     $dir/tree $alimdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/pre_ali.JOB.gz
@@ -79,7 +79,7 @@ $cmd JOB=1:$nj $dir/log/fmllr.JOB.log \
 
 echo "$0: aligning $data with $srcdir/final.mdl on the adapted features"
 $cmd JOB=1:$nj $dir/log/align.JOB.log \
-  $py.gmm_compute_likes $sifeat_opts --spk-transforms ark:$dir/trans.JOB --boost-silence $boost_silence \
+  set -o pipefail \; $py.gmm_compute_likes $sifeat_opts --spk-transforms ark:$dir/trans.JOB --boost-silence $boost_silence \
     --silence-phones $silphonelist $dir/final.mdl $sdata/JOB ark:- \| \
   $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
     $dir/tree $dir/final.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz

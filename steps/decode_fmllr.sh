@@ -91,8 +91,8 @@ echo "$0: pass 3: decoding with the adapted features"
 decode_adapted() {
   local trans=$1 out=$2
   $cmd JOB=1:$nj $dir/log/decode.$out.JOB.log \
-    $py.gmm_compute_likes $sifeat_opts --spk-transforms ark:$dir/$trans.JOB $srcdir/final.mdl $sdata/JOB ark:- \| \
-    $py.latgen --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
+    set -o pipefail \; $py.gmm_compute_likes $sifeat_opts --spk-transforms ark:$dir/$trans.JOB $srcdir/final.mdl $sdata/JOB ark:- \| \
+    $py.latgen --expected-utts $sdata/JOB/feats.scp --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
       --word-symbol-table $graphdir/words.txt $srcdir/final.mdl $graphdir/HCLG.fst ark:- ark:$dir/$out.JOB.gz
 }
 decode_adapted pre_trans lat

@@ -30,6 +30,7 @@ min_count=0            # build-tree --min-count, not in Kaldi (0: Kaldi's behavi
 cmvn_opts=             # default: the alignment dir's
 device=cpu
 allow_oov=false        # true: words not in words.txt map to the lang's OOV word (counted in the log)
+overwrite=false        # true: start over in a dir made with other options (else such a rerun is refused)
 # End configuration section.
 
 echo "$0 $*"
@@ -44,6 +45,7 @@ main options (for others, see top of script file)
   --realign-iters <'n n ...'>     # iterations that realign (default '$realign_iters')
   --cluster-thresh <x>            # build-tree --cluster-thresh (default $cluster_thresh)
   --tree-thresh <x>               # build-tree --thresh (default $tree_thresh)
+  --overwrite <true|false>        # start over in a dir made with other options (default $overwrite: refused)
   --stage <stage>                 # resume from this stage (default $stage)"
 
 [ -f path.sh ] && . ./path.sh
@@ -75,6 +77,11 @@ ciphonelist=$(cat $lang/phones/context_indep.csl)
 silphonelist=$(cat $lang/phones/silence.csl)
 [ -z "$cmvn_opts" ] && cmvn_opts=$(cat $alidir/cmvn_opts 2>/dev/null || echo "--apply-cmvn true --norm-vars false")
 mkdir -p $dir/log
+# A rerun into a dir made with other options would mix two systems: refused, naming the changes.
+python3 -m mtlhybrid.bin.check_dir_opts --overwrite $overwrite $dir data=$data lang=$lang alidir=$alidir numleaves=$numleaves totgauss=$totgauss "cmvn_opts=$cmvn_opts" "splice_opts=$splice_opts" dim=$dim "mllt_iters=$mllt_iters" \
+  num_iters=$num_iters max_iter_inc=$max_iter_inc "realign_iters=$realign_iters" beam=$beam retry_beam=$retry_beam \
+  boost_silence=$boost_silence power=$power cluster_thresh=$cluster_thresh min_count=$min_count tree_thresh=$tree_thresh \
+  "scale_opts=$scale_opts" allow_oov=$allow_oov
 echo $nj > $dir/num_jobs
 echo "$cmvn_opts" > $dir/cmvn_opts
 echo "$splice_opts" > $dir/splice_opts
@@ -140,7 +147,7 @@ while [ $x -lt $num_iters ]; do
   if [ $stage -le $x ] && echo " $realign_iters " | grep -q " $x "; then
     echo "$0: aligning data"
     $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
-      $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+      set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
         $dir/$x.mdl $sdata/JOB ark:- \| \
       $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
         $dir/tree $dir/$x.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz

@@ -30,6 +30,7 @@ tree_thresh=300        # build-tree --thresh (Kaldi's default)
 min_count=0            # build-tree --min-count, not in Kaldi (0: Kaldi's behaviour)
 device=cpu
 allow_oov=false        # true: words not in words.txt map to the lang's OOV word (counted in the log)
+overwrite=false        # true: start over in a dir made with other options (else such a rerun is refused)
 # End configuration section.
 
 echo "$0 $*"
@@ -41,6 +42,7 @@ main options (for others, see top of script file)
   --num-iters <n>                 # EM iterations (default $num_iters)
   --realign-iters <'n n ...'>     # iterations that realign (default '$realign_iters')
   --silence-weight <x>            # weight of silence in fMLLR statistics (default $silence_weight)
+  --overwrite <true|false>        # start over in a dir made with other options (default $overwrite: refused)
   --stage <stage>                 # resume from this stage (default $stage)"
 
 [ -f path.sh ] && . ./path.sh
@@ -71,6 +73,11 @@ nj=$(cat $alidir/num_jobs)
 ciphonelist=$(cat $lang/phones/context_indep.csl)
 silphonelist=$(cat $lang/phones/silence.csl)
 mkdir -p $dir/log
+# A rerun into a dir made with other options would mix two systems: refused, naming the changes.
+python3 -m mtlhybrid.bin.check_dir_opts --overwrite $overwrite $dir data=$data lang=$lang alidir=$alidir numleaves=$numleaves totgauss=$totgauss "fmllr_iters=$fmllr_iters" silence_weight=$silence_weight \
+  num_iters=$num_iters max_iter_inc=$max_iter_inc "realign_iters=$realign_iters" beam=$beam retry_beam=$retry_beam \
+  boost_silence=$boost_silence power=$power cluster_thresh=$cluster_thresh min_count=$min_count tree_thresh=$tree_thresh \
+  "scale_opts=$scale_opts" allow_oov=$allow_oov
 echo $nj > $dir/num_jobs
 cp $lang/phones.txt $dir/phones.txt
 for f in cmvn_opts delta_opts splice_opts final.mat full.mat; do
@@ -140,7 +147,7 @@ while [ $x -lt $num_iters ]; do
     if echo " $realign_iters " | grep -q " $x "; then
       echo "$0: aligning data"
       $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
-        $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+        set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
           $dir/$x.mdl $sdata/JOB ark:- \| \
         $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
           $dir/tree $dir/$x.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz
