@@ -224,10 +224,11 @@ def test_decoded_lattice_matches_numpy_forward_backward_and_gradient(tmp_path):
     tid2pdf, tid2phone = transition_tables(s.transition_model)
     la = LatticeArrays.from_lattice(lat, tid2pdf, tid2phone)
     ll = torch.as_tensor(sc, dtype=torch.float64)
-    # the lattice's acoustic costs are -sc of its pdfs: rescoring with sc reproduces them
+    # the lattice's acoustic costs are -sc of its pdfs: rescoring with sc reproduces them, to
+    # the 6 significant digits of kaldifst's lattice printout that the decoder's lattices go through
     fb = log_forward_backward(la, la.arc_scores(ll, 0.1))
     ref_post = forward_backward(lat, acoustic_scale=0.1).to_dense(s.tree.num_pdfs, label_map=tb.tid2pdf)
-    np.testing.assert_allclose(frame_posteriors(la, fb.arc_post, s.tree.num_pdfs).numpy(), ref_post, atol=1e-8)
+    np.testing.assert_allclose(frame_posteriors(la, fb.arc_post, s.tree.num_pdfs).numpy(), ref_post, atol=1e-6)
 
     opts = CriterionOptions("smbr", acoustic_scale=0.1)
     rp, rph = torch.as_tensor(tid2pdf[ali]), torch.as_tensor(tid2phone[ali])
