@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Aligns a data dir with a GMM system (speaker-independent features), as Kaldi's
 # steps/align_si.sh. Writes <align-dir>/ali.JOB.gz (transition ids, Kaldi binary archives),
-# num_jobs, final.mdl, tree, phones.txt, cmvn_opts and delta_opts: the layout
+# num_jobs, final.mdl, tree, phones.txt, cmvn_opts and delta_opts (and an LDA+MLLT system's
+# final.mat and splice_opts, whose features it then uses): the layout
 # steps/train_deltas.sh and steps/nnet/train_mtl.sh read. Utterances that fail with
 # --beam are retried with --retry-beam, then logged by id and counted.
 
@@ -58,6 +59,9 @@ delta_opts=$(cat $srcdir/delta_opts 2>/dev/null || echo "--delta-order 2")
 for f in cmvn_opts delta_opts phones.txt tree; do [ -f $srcdir/$f ] && cp $srcdir/$f $dir/; done
 echo "$cmvn_opts" > $dir/cmvn_opts
 echo "$delta_opts" > $dir/delta_opts
+rm -f $dir/final.mat $dir/full.mat $dir/splice_opts
+for f in final.mat full.mat splice_opts; do [ -f $srcdir/$f ] && cp $srcdir/$f $dir/; done  # LDA+MLLT systems
+feat_opts=$(steps/internal/gmm_feat_opts.sh $dir)
 cp $srcdir/final.mdl $dir/final.mdl  # a copy: the ali dir must survive retraining of the source
 py="python3 -m mtlhybrid.bin"
 
@@ -67,7 +71,7 @@ lat_opts=
 $generate_lattices && lat_opts="--lattices $dir/lat.JOB.gz --lattice-beam $lattice_beam"
 echo "$0: aligning data in $data using model from $srcdir, putting alignments in $dir"
 $cmd JOB=1:$nj $dir/log/align.JOB.log \
-  set -o pipefail \; $py.gmm_compute_likes $cmvn_opts $delta_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+  set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
     $dir/final.mdl $sdata/JOB ark:- \| \
   $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam $lat_opts \
     $dir/tree $dir/final.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz

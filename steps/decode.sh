@@ -59,12 +59,13 @@ sdata=$data/split$nj
 echo $nj > $dir/num_jobs
 cmvn_opts=$(cat $srcdir/cmvn_opts 2>/dev/null || echo "--apply-cmvn true --norm-vars false")
 delta_opts=$(cat $srcdir/delta_opts 2>/dev/null || echo "--delta-order 2")
+feat_opts=$(steps/internal/gmm_feat_opts.sh $srcdir)  # deltas, or splice + final.mat of LDA+MLLT
 py="python3 -m mtlhybrid.bin"
 
 if [ $stage -le 0 ]; then
   rm -f $dir/lat.*.gz  # lattices of an earlier run must not be scored if this one fails
   $cmd JOB=1:$nj $dir/log/decode.JOB.log \
-    set -o pipefail \; $py.gmm_compute_likes $cmvn_opts $delta_opts $model $sdata/JOB ark:- \| \
+    set -o pipefail \; $py.gmm_compute_likes $feat_opts $model $sdata/JOB ark:- \| \
     $py.latgen --expected-utts $sdata/JOB/feats.scp --acoustic-scale $acwt --beam $beam --lattice-beam $lattice_beam --max-active $max_active \
       --word-symbol-table $graphdir/words.txt $model $graphdir/HCLG.fst ark:- ark:$dir/lat.JOB.gz \
     || { rm -f $dir/lat.*.gz; echo "$0: decoding failed; see $dir/log/decode.*.log" >&2; exit 1; }

@@ -3,9 +3,11 @@
 # statistics from the source alignments, phone questions by clustering plus the lang's
 # extra questions, a decision tree with <num-leaves> leaves (the senones), a model initialised
 # from the tree statistics, the source alignments converted to the new tree, then EM with
-# realignment on a schedule while Gaussians are added up to <tot-gauss>.
+# realignment on a schedule while Gaussians are added up to <tot-gauss>. As in Kaldi, the
+# model is mixed up to <num-leaves> Gaussians straight after initialisation (gmm-mixup),
+# and the tree statistics are taken on the same features as the model (CMVN and delta options).
 # The work is in mtlhybrid.bin.{acc_tree_stats,sum_tree_stats,cluster_phones,compile_questions,
-# build_tree,gmm_init_model,convert_ali,gmm_compute_likes,align_mapped,gmm_acc_stats_ali,gmm_est}.
+# build_tree,gmm_init_model,gmm_mixup,convert_ali,gmm_compute_likes,align_mapped,gmm_acc_stats_ali,gmm_est}.
 
 # Begin configuration section.
 nj=4
@@ -19,9 +21,9 @@ beam=10
 retry_beam=40
 boost_silence=1.0
 power=0.25             # exponent of the occupation count in the Gaussian allocation
-cluster_thresh=-1      # -1: tie leaves whose merge costs less than the smallest split gain
-min_count=100          # least frames on each side of a tree split (Kaldi's --min-count)
-tree_thresh=300        # least log-likelihood gain of a tree split (Kaldi's build-tree --thresh)
+cluster_thresh=-1      # build-tree --cluster-thresh (Kaldi's): -1 ties leaves whose merge costs less than the smallest split gain
+tree_thresh=300        # build-tree --thresh (Kaldi's default 300): least log-likelihood gain of a tree split
+min_count=0            # build-tree --min-count: least frames each side of a split; not in Kaldi (0: Kaldi's behaviour)
 cmvn_opts=             # default: the source dir's
 delta_opts="--delta-order 2"
 device=cpu
@@ -37,7 +39,9 @@ main options (for others, see top of script file)
   --cmd <cmd>                     # run.pl, slurm.pl or queue.pl (default $cmd)
   --num-iters <n>                 # EM iterations (default $num_iters)
   --realign-iters <'n n ...'>     # iterations that realign (default '$realign_iters')
-  --min-count <n>                 # least frames per tree leaf side (default $min_count)
+  --cluster-thresh <x>            # build-tree --cluster-thresh (default $cluster_thresh)
+  --tree-thresh <x>               # build-tree --thresh (default $tree_thresh)
+  --min-count <n>                 # least frames per tree leaf side, not in Kaldi (default $min_count)
   --stage <stage>                 # resume from this stage (default $stage)
   --overwrite <true|false>        # start over in a dir made with other options (default $overwrite: refused)"
 
@@ -87,7 +91,7 @@ py="python3 -m mtlhybrid.bin"
 if [ $stage -le -5 ]; then
   echo "$0: accumulating tree stats"
   $cmd JOB=1:$nj $dir/log/acc_tree.JOB.log \
-    $py.acc_tree_stats --ci-phones $ciphonelist $delta_opts $alidir/final.mdl $sdata/JOB ark:$alidir/ali.JOB.gz \
+    $py.acc_tree_stats --ci-phones $ciphonelist $feat_opts $alidir/final.mdl $sdata/JOB ark:$alidir/ali.JOB.gz \
       $dir/JOB.treeacc
   $py.sum_tree_stats $dir/treeacc $dir/*.treeacc 2> $dir/log/sum_tree_acc.log
   rm $dir/*.treeacc
@@ -107,6 +111,8 @@ if [ $stage -le -4 ]; then
       $dir/treeacc $lang/phones/roots.int $dir/questions.qst $lang/topo $dir/tree
   $cmd $dir/log/init_model.log \
     $py.gmm_init_model --write-occs $dir/1.occs $dir/tree $dir/treeacc $lang/topo $dir/1.mdl
+  $cmd $dir/log/mixup.log \
+    $py.gmm_mixup --mix-up $numleaves $dir/1.mdl $dir/1.occs $dir/1.mdl
 fi
 
 if [ $stage -le -3 ]; then

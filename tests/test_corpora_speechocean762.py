@@ -112,7 +112,8 @@ def test_data_prep_script_writes_labelled_speaker_disjoint_dirs(tmp_path, voices
         validate_data_dir(data / part, no_feats=True)
     dev_spk = set(table(data / "dev" / "utt2spk").values())
     train_spk = set(table(data / "train" / "utt2spk").values())
-    assert len(dev_spk) == 4 and len(train_spk) == 4
+    assert len(dev_spk) == 4
+    assert len(train_spk) == 4
     assert dev_spk | train_spk == set(TRAIN_SPEAKERS)
     assert set(table(data / "test" / "utt2spk").values()) == set(TEST_SPEAKERS)
     # One dev speaker from each (age group, gender).
@@ -120,7 +121,8 @@ def test_data_prep_script_writes_labelled_speaker_disjoint_dirs(tmp_path, voices
     assert len(groups) == 4
     train_ages = table(data / "train" / "utt2age_group")
     all_ages = {**train_ages, **table(data / "dev" / "utt2age_group")}
-    assert all_ages["000050000"] == "child" and all_ages["010290000"] == "adult"  # 15 and 16 years
+    assert all_ages["000050000"] == "child"
+    assert all_ages["010290000"] == "adult"  # 15 and 16 years
     assert table(data / "test" / "utt2gender")["000120001"] == "f"
     assert table(data / "test" / "spk2gender") == {s: g for s, (g, a) in TEST_SPEAKERS.items()}
     wav = table(data / "test" / "wav.scp")["010010002"]
@@ -136,9 +138,11 @@ def test_data_prep_script_writes_labelled_speaker_disjoint_dirs(tmp_path, voices
 def test_flac_copy_without_test_split(tmp_path, voices):
     corpus = make_corpus(tmp_path, voices, flac=True, with_test=False)
     report = prepare_speechocean762(corpus, tmp_path / "data", dev_speakers=["0001", "1033"])
-    assert not report.has_test and not (tmp_path / "data" / "test").exists()
+    assert not report.has_test
+    assert not (tmp_path / "data" / "test").exists()
     assert sorted(report.parts) == ["dev", "train"]
-    assert report.parts["dev"]["speakers"] == 2 and report.parts["train"]["utterances"] == 6 * len(SENTENCES)
+    assert report.parts["dev"]["speakers"] == 2
+    assert report.parts["train"]["utterances"] == 6 * len(SENTENCES)
     assert table(tmp_path / "data" / "dev" / "wav.scp")["000010000"].endswith("WAVE/SPEAKER0001/000010000.flac")
     saved = json.loads((tmp_path / "data" / "local" / "speechocean762_prep.json").read_text())
     assert PrepReport.from_dict(saved) == report
@@ -155,7 +159,8 @@ def test_bad_corpora_are_named(tmp_path, voices):
         read_part(corpus, "train")
     with pytest.raises(DataError, match="speechocean762 not found.*openslr.org/101"):
         prepare_speechocean762(tmp_path / "nowhere", tmp_path / "d3")
-    assert not (tmp_path / "d1").exists() and not (tmp_path / "d3").exists()
+    assert not (tmp_path / "d1").exists()
+    assert not (tmp_path / "d3").exists()
 
 
 def test_bad_age_names_the_line(tmp_path, voices):
@@ -172,16 +177,19 @@ def test_lexicon_corpus_first_then_cmudict_then_rules(tmp_path):
     words = ["WE", "CALL", "IT", "BOXING", "GLORPS"]
     d, by_rule, sources = build_dict_dir(words, lex)
     prons = {e.word: e.phones for e in d.lexicon}
-    assert prons["CALL"] == ["K", "AO", "L"] and prons["IT"] == ["IH", "T"]
+    assert prons["CALL"] == ["K", "AO", "L"]
+    assert prons["IT"] == ["IH", "T"]
     assert prons["BOXING"] == ["B", "AA", "K", "S", "IH", "NG"]  # CMUdict
-    assert by_rule == ["GLORPS"] and prons["GLORPS"]
+    assert by_rule == ["GLORPS"]
+    assert prons["GLORPS"]
     assert sources == {"corpus lexicon": 3, "CMUdict": 1, "letter-to-sound rules": 1}
     d, _, _ = build_dict_dir(words, lex, keep_stress=True)
     prons = {e.word: e.phones for e in d.lexicon}
     assert prons["CALL"] == ["K", "AO1", "L"]
     assert prons["IT"] == ["IH0", "T"]  # the corpus's unmarked vowel, unstressed
     phones = {p for line in d.nonsilence_phones for p in line}
-    assert "IH0" in phones and "IH" not in phones
+    assert "IH0" in phones
+    assert "IH" not in phones
     lex.write_text("WE\tW IY1\nIT\tIH T QQ\n")
     with pytest.raises(DataError, match="phone 'QQ' is not a CMUdict phone") as e:
         build_dict_dir(words, lex)
@@ -212,7 +220,8 @@ def test_shared_train_split(tmp_path):
     assert report.parts["train"]["speakers"] == 109
     words = {w for line in (tmp_path / "data" / "train" / "text").read_text().splitlines() for w in line.split()[1:]}
     _, by_rule, sources = build_dict_dir(sorted(words), SHARED / "resource" / "lexicon.txt")
-    assert sources == {"corpus lexicon": len(words)} and not by_rule
+    assert sources == {"corpus lexicon": len(words)}
+    assert not by_rule
 
 
 def recipe_copy(tmp_path: Path) -> Path:
@@ -237,7 +246,8 @@ def test_recipe_early_stages_on_a_few_speakers(tmp_path, voices, script_env):
     res = run_recipe(s5, "--corpus-dir", str(corpus), "--dev-per-group", "1", "--stop-stage", "2", env=script_env)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     # Lexicon from the training words only: GLORPS by rule, BOXING from CMUdict.
-    assert "letter-to-sound rules (GLORPS)" in res.stdout and "from the CMUdict" in res.stdout
+    assert "letter-to-sound rules (GLORPS)" in res.stdout
+    assert "from the CMUdict" in res.stdout
     words = set(table(s5 / "data" / "lang_test" / "words.txt"))
     assert {"BOXING", "GLORPS", "ZERO"} <= words
     # The OOV rate of each test set: dev speakers read GLORPS too, test speakers SWIFTLY.
@@ -260,16 +270,20 @@ def test_recipe_downloads_when_the_corpus_is_missing(tmp_path, voices, script_en
     res = run_recipe(s5, "--corpus-dir", str(target), "--corpus-url", "file:///nowhere/speechocean762.tar.gz",
                      "--stop-stage", "0", env=script_env)
     assert res.returncode != 0
-    assert "could not download file:///nowhere/speechocean762.tar.gz" in res.stderr and "openslr.org/101" in res.stderr
+    assert "could not download file:///nowhere/speechocean762.tar.gz" in res.stderr
+    assert "openslr.org/101" in res.stderr
     assert not (s5 / "data").exists()
     res = run_recipe(s5, "--corpus-dir", str(target), "--corpus-url", tarball.as_uri(), "--dev-per-group", "1",
                      "--stop-stage", "0", env=script_env)
     assert res.returncode == 0, res.stderr[-3000:]
-    assert (target / "train" / "wav.scp").is_file() and not (tmp_path / "dl" / "speechocean762.tar.gz").exists()
+    assert (target / "train" / "wav.scp").is_file()
+    assert not (tmp_path / "dl" / "speechocean762.tar.gz").exists()
     assert len(table(s5 / "data" / "dev" / "utt2spk")) == 4 * len(SENTENCES)
     assert "no test set" in res.stdout
     res = run_recipe(s5, "--corpus-dir", str(tmp_path / "none" / "speechocean762"), "--download", "false", env=script_env)
-    assert res.returncode != 0 and "speechocean762 not found" in res.stderr and "--download true" in res.stderr
+    assert res.returncode != 0
+    assert "speechocean762 not found" in res.stderr
+    assert "--download true" in res.stderr
 
 
 def test_run_sh_usage(script_env):
@@ -278,7 +292,9 @@ def test_run_sh_usage(script_env):
     for opt in ("--corpus-dir", "--download", "--dev-per-group", "--keep-stress", "--stop-stage", "--nnet-seeds", "--lm-order"):
         assert opt in res.stdout, opt
     res = subprocess.run(["./run.sh", "stray"], cwd=RECIPE, env=script_env, capture_output=True, text=True)
-    assert res.returncode == 1 and "unexpected argument 'stray'" in res.stderr
+    assert res.returncode == 1
+    assert "unexpected argument 'stray'" in res.stderr
     for script in ("local/data_prep.sh", "local/download_and_untar.sh"):
         res = subprocess.run([script], cwd=RECIPE, env=script_env, capture_output=True, text=True)
-        assert res.returncode == 1 and "Usage:" in res.stderr, script
+        assert res.returncode == 1, script
+        assert "Usage:" in res.stderr, script

@@ -335,9 +335,11 @@ def test_gmm_tools_use_one_thread_unless_told(monkeypatch):
     try:
         torch.set_num_threads(2)
         monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-        assert use_tool_threads() == 1 and torch.get_num_threads() == 1
+        assert use_tool_threads() == 1
+        assert torch.get_num_threads() == 1
         monkeypatch.setenv("OMP_NUM_THREADS", "2")
-        assert use_tool_threads() == 2 and torch.get_num_threads() == 2
+        assert use_tool_threads() == 2
+        assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
 
@@ -358,7 +360,8 @@ def test_model_files_read_without_torch(tmp_path):
     assert tm.to_dict() == s.transition_model.to_dict()
     ref = torch.load(tmp_path / "final.mdl", weights_only=True)["acoustic_model"]
     for k in ("weights", "means", "variances", "num_gauss_per_pdf"):
-        assert isinstance(am_dict[k], np.ndarray) and am_dict[k].dtype == ref[k].numpy().dtype
+        assert isinstance(am_dict[k], np.ndarray)
+        assert am_dict[k].dtype == ref[k].numpy().dtype
         np.testing.assert_array_equal(am_dict[k], ref[k].numpy())
     back = AmDiagGmm.from_dict(am_dict)
     torch.testing.assert_close(back.log_likelihoods(torch.ones(2, 3)), am.log_likelihoods(torch.ones(2, 3)))

@@ -174,7 +174,7 @@ def test_acc_tree_stats_convert_ali_on_fsdd(fsdd_dir, topo, mono, tmp_path):
     # a triphone tree from these stats, then convert the monophone alignments to it
     qs = Questions.from_phone_sets([[SIL], [A], [B], [A, B]], topo)
     roots = [Root(False, False, [SIL]), Root(True, True, [A]), Root(True, True, [B])]
-    tree, _ = build_tree(st, qs, roots, num_leaves=14, min_count=1, cluster_thresh=0, topo=topo)
+    tree, _ = build_tree(st, qs, roots, num_leaves=14, min_count=1, cluster_thresh=0, topo=topo, thresh=0)
     tri = TransitionModel(topo, tree)
     save_model(tmp_path / "tri.mdl", tri)
     tree.write(tmp_path / "tree")

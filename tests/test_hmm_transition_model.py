@@ -114,7 +114,8 @@ def test_model_file_round_trip_and_errors(tm, tmp_path):
     assert np.allclose(tm2.log_probs, tm.log_probs)
     assert tm2.num_pdfs == tm.num_pdfs
     assert np.array_equal(tm2.tid2pdf, tm.tid2pdf)
-    assert torch.equal(am2["means"], am["means"])
+    # read back without torch (hmm.model_file): tensors come back as numpy arrays
+    assert np.array_equal(np.asarray(am2["means"]), am["means"].numpy())
     assert am2["weights"] == [1.0, 2.0]
     save_model(tmp_path / "0.mdl", tm)
     assert load_model(tmp_path / "0.mdl")[1] is None

@@ -88,7 +88,7 @@ def test_build_tree_asks_about_left_context(topo):
     qs = Questions.from_phone_sets(cluster_phones(st, [[p] for p in NAMES]), topo)
     assert qs.pdf_class_questions == [[0], [0, 1], [0, 1, 2], [0, 1, 2, 3]]
     # the true structure: silence 5 + a, c, d, e 3 each + b 3 x 2 (after c/d or not) = 23 leaves
-    tree, blog = build_tree(st, qs, roots(), num_leaves=23, min_count=100, cluster_thresh=0, topo=topo)
+    tree, blog = build_tree(st, qs, roots(), num_leaves=23, min_count=100, cluster_thresh=0, topo=topo, thresh=0)
     # b's pdfs depend on the left phone being c or d, and on nothing else
     for pc in range(3):
         after_cd = {tree.compute((l, B, r), pc) for l in (C, D) for r in (0, A, E)}
@@ -105,18 +105,18 @@ def test_build_tree_asks_about_left_context(topo):
     assert sorted(used | {tree.compute((0, SIL, 0), pc) for pc in range(5)}) == list(range(23))
     for c in (A, C, D, E):  # no other phone was split on context
         assert len({tree.compute((l, c, r), 1) for l in NAMES for r in NAMES}) == 1
-    tree40, _ = build_tree(st, qs, roots(), num_leaves=40, min_count=100, cluster_thresh=0, topo=topo)
+    tree40, _ = build_tree(st, qs, roots(), num_leaves=40, min_count=100, cluster_thresh=0, topo=topo, thresh=0)
     assert tree40.num_pdfs == 40
 
 
 def test_min_count_respected_and_clustering_ties_leaves(topo):
     st = make_stats(n=20)  # every event has 20 frames
     qs = Questions.from_phone_sets(cluster_phones(st, [[p] for p in NAMES]), topo)
-    tree, blog = build_tree(st, qs, roots(), num_leaves=1000, min_count=1000, cluster_thresh=0, topo=topo)
+    tree, blog = build_tree(st, qs, roots(), num_leaves=1000, min_count=1000, cluster_thresh=0, topo=topo, thresh=0)
     assert blog.splits
     assert all(s.yes_count >= 1000 and s.no_count >= 1000 for s in blog.splits)
     assert tree.num_pdfs < 1000
-    tree2, blog2 = build_tree(st, qs, roots(), num_leaves=60, min_count=20, topo=topo)  # cluster at smallest split
+    tree2, blog2 = build_tree(st, qs, roots(), num_leaves=60, min_count=20, topo=topo, thresh=0)  # cluster at smallest split
     assert blog2.num_leaves_after_split == 60
     assert blog2.num_merged > 0
     assert tree2.num_pdfs == 60 - blog2.num_merged
@@ -127,7 +127,7 @@ def test_min_count_respected_and_clustering_ties_leaves(topo):
 def test_triphone_transition_model_and_tree_file(topo, tmp_path):
     st = make_stats(n=50)
     qs = Questions.from_phone_sets(cluster_phones(st, [[p] for p in NAMES]), topo)
-    tree, _ = build_tree(st, qs, roots(), num_leaves=30, min_count=50, topo=topo)
+    tree, _ = build_tree(st, qs, roots(), num_leaves=30, min_count=50, topo=topo, thresh=0)
     tree.write(tmp_path / "tree")
     t2 = ContextDependency.read(tmp_path / "tree")
     assert t2 == tree
@@ -161,3 +161,47 @@ def test_roots_file_and_stats_round_trip(tmp_path):
     (tmp_path / "t.treeacc").write_bytes(raw[: len(raw) // 3])
     with pytest.raises(DataError, match="t.treeacc"):
         TreeStats.load(tmp_path / "t.treeacc")
+
+
+def test_split_cluster_renumber_stages_compose_to_build_tree(topo):
+    from mtlhybrid.hmm.build_tree import TreeBuildLog, cluster_leaves, get_stub_map, renumber_leaves, split_decision_tree
+
+    st = make_stats(n=20)
+    qs = Questions.from_phone_sets(cluster_phones(st, [[p] for p in NAMES]), topo)
+    stub, _, leaf_root = get_stub_map(roots(), topo, st, 3, 1)
+    blog = TreeBuildLog()
+    grown = split_decision_tree(st, qs, roots(), stub, leaf_root, 60, 0.0, 20.0, 0.01, blog)
+    assert len(grown.counts) == 60
+    assert grown.smallest_gain == min(s.gain for s in blog.splits)
+    assign = cluster_leaves(grown, grown.smallest_gain, 0.01, blog)
+    assert blog.num_merged > 0
+    assert all(grown.stub_leaf[assign[i]] == grown.stub_leaf[i] for i in range(60))  # ties stay inside a stub
+    tree = renumber_leaves(grown, assign, 3, 1)
+    assert tree.num_pdfs == len(set(assign)) == 60 - blog.num_merged
+    whole, _ = build_tree(st, qs, roots(), num_leaves=60, min_count=20, topo=topo, thresh=0)
+    assert whole == tree
+
+
+def test_build_tree_tool_has_kaldis_options_and_defaults(topo, tmp_path):
+    st = make_stats(n=20)
+    st.save(tmp_path / "treeacc")
+    Questions.from_phone_sets(cluster_phones(st, [[p] for p in NAMES]), topo).write(tmp_path / "q.qst")
+    (tmp_path / "roots.int").write_text("not-shared not-split 1\n" + "".join(f"shared split {p}\n" for p in (A, B, C, D, E)))
+    (tmp_path / "topo").write_text(make_topo_text(3, 5, [A, B, C, D, E], [SIL]))
+
+    def run_tool(*opts):
+        r = subprocess.run([sys.executable, "-m", "mtlhybrid.bin.build_tree", *opts, "--log-json", str(tmp_path / "log.json"),
+                            *(str(tmp_path / f) for f in ("treeacc", "roots.int", "q.qst", "topo", "tree"))],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        import json
+
+        return json.loads((tmp_path / "log.json").read_text())
+
+    kaldi = run_tool()  # Kaldi's build-tree: --thresh 300, --max-leaves 0 (no bound), --cluster-thresh -1
+    assert kaldi["splits"]
+    assert min(s["gain"] for s in kaldi["splits"]) > 300.0
+    assert kaldi["cluster_thresh"] == min(s["gain"] for s in kaldi["splits"])
+    loose = run_tool("--thresh", "0", "--cluster-thresh", "0")
+    assert loose["num_leaves_after_split"] > kaldi["num_leaves_after_split"]
+    assert loose["num_merged"] == 0

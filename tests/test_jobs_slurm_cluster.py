@@ -176,14 +176,16 @@ def test_slurm_pl_runs_a_job_array_and_reports_failures(slurm_cluster, tmp_path)
     assert r.returncode == 0, r.stderr
     for j in (1, 2, 3):
         log = (tmp_path / f"log/x.{j}.log").read_text()
-        assert f"task {j} on " in log and "# Ended (code 0)" in log
+        assert f"task {j} on " in log
+        assert "# Ended (code 0)" in log
     # the tasks ran under Slurm (its array variables were set), not locally
     r = subprocess.run([str(REPO / "utils/slurm.pl"), "JOB=1:2", "log/y.JOB.log", "echo", "array=$SLURM_ARRAY_JOB_ID", "&&",
                         "test", "JOB", "-ne", "2"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 1
     assert "1 / 2 failed" in r.stderr or "log/y.2.log" in r.stderr, r.stderr
     assert "# Ended (code 0)" in (tmp_path / "log/y.1.log").read_text()
-    assert "array=" in (tmp_path / "log/y.1.log").read_text() and "array=\n" not in (tmp_path / "log/y.1.log").read_text()
+    assert "array=" in (tmp_path / "log/y.1.log").read_text()
+    assert "array=\n" not in (tmp_path / "log/y.1.log").read_text()
     assert "# Ended (code 1)" in (tmp_path / "log/y.2.log").read_text()
 
 
@@ -215,6 +217,8 @@ def test_recipe_switches_to_slurm_by_editing_cmd_sh(slurm_cluster, fsdd_dir, tmp
     # feature and GMM jobs went through sbatch: their job scripts and Slurm's own output files are there
     assert list(s5.glob("exp/make_mfcc/train/q/make_mfcc_train.sh")), sorted(str(p) for p in s5.glob("exp/**/q/*"))[:20]
     assert list(s5.glob("exp/make_mfcc/train/q/make_mfcc_train-1.out"))
-    assert list(s5.glob("exp/mono/log/q/*.sh")) and list(s5.glob("exp/mono/log/q/*-1.out"))
-    assert (s5 / "exp/mono/final.mdl").is_file() and (s5 / "exp/mono_ali/ali.1.gz").is_file()
+    assert list(s5.glob("exp/mono/log/q/*.sh"))
+    assert list(s5.glob("exp/mono/log/q/*-1.out"))
+    assert (s5 / "exp/mono/final.mdl").is_file()
+    assert (s5 / "exp/mono_ali/ali.1.gz").is_file()
     assert "# Ended (code 0)" in (s5 / "exp/mono/log/acc.1.1.log").read_text()

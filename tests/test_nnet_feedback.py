@@ -37,7 +37,8 @@ def test_feedback_layer_takes_the_embedding(feedback, extra):
     convs = [layer.conv for layer in m.towers["shared"].layers]
     assert [c.in_channels for c in convs] == [5, 16, 16 + extra, 16]
     out = m(torch.randn(2, 20 + m.left_context + m.right_context, 5), "default")
-    assert out["senone"].shape == (2, 20, 7) and out["accent"].shape == (2, 3)
+    assert out["senone"].shape == (2, 20, 7)
+    assert out["accent"].shape == (2, 3)
     out = m(torch.randn(2, 20 + m.left_context + m.right_context, 5), "default", tasks=["senone"])
     assert list(out) == ["senone"]
 
@@ -49,7 +50,8 @@ def test_senone_loss_trains_the_accent_head_through_the_embedding(feedback):
     loss, _, _ = masked_ce(m(x, "default")["senone"], torch.randint(0, 7, (2, 20)))
     loss.backward()
     head = m.heads["accent"].out.net
-    assert head[0].weight.grad is not None and head[0].weight.grad.abs().max() > 0  # the bottleneck layer
+    assert head[0].weight.grad is not None
+    assert head[0].weight.grad.abs().max() > 0  # the bottleneck layer
     final = head[2].weight.grad
     if feedback == "bottleneck":  # the bottleneck is below the output layer: no senone gradient there
         assert final is None or final.abs().max() == 0
@@ -112,7 +114,9 @@ def test_trains_and_reloads(tmp_path):
     data = prepare_corpus("default", feats, {"senone": {u: rng.integers(0, 7, len(x)) for u, x in feats.items()},
                                              "accent": {u: i % 3 for i, u in enumerate(feats)}}, c.tasks)
     res = Trainer(c, [data], {"senone": TaskIdentity(7), "accent": TaskIdentity(3)}, tmp_path, valid=[data]).fit()
-    assert res.state.epoch == 2 and "valid_accent_acc" in res.state.history[-1]
+    assert res.state.epoch == 2
+    assert "valid_accent_acc" in res.state.history[-1]
     m = build_model_from_checkpoint(load_checkpoint(res.final_path))
     out = utterance_outputs(m, feats["u0"], "default")
-    assert out["senone"].shape == (len(feats["u0"]), 7) and out["accent"].shape == (3,)
+    assert out["senone"].shape == (len(feats["u0"]), 7)
+    assert out["accent"].shape == (3,)

@@ -60,9 +60,11 @@ def test_log_variance_is_bounded():
     with torch.no_grad():
         w.log_vars["senone"].fill_(-1e4)  # a task whose loss went to zero pushes s down without end
         w.log_vars["accent"].fill_(1e4)
-    assert -2.0 <= float(w.log_var("senone").detach()) < -1.999 and 1.999 < float(w.log_var("accent").detach()) <= 2.0
+    assert -2.0 <= float(w.log_var("senone").detach()) < -1.999
+    assert 1.999 < float(w.log_var("accent").detach()) <= 2.0
     eff = w.current()
-    assert eff["senone"] == pytest.approx(math.exp(2.0)) and eff["accent"] == pytest.approx(0.5 * math.exp(-2.0))
+    assert eff["senone"] == pytest.approx(math.exp(2.0))
+    assert eff["accent"] == pytest.approx(0.5 * math.exp(-2.0))
 
 
 def _trainer(tmp_path, **kw):
@@ -92,14 +94,17 @@ def test_masked_task_log_variance_not_updated(tmp_path):
     assert torch.equal(tr.weighting.log_vars["accent"].detach(), s_acc)
     assert not torch.equal(tr.weighting.log_vars["senone"].detach(), s_sen)
     groups = tr.optimizer.param_groups
-    assert len(groups) == 2 and groups[1]["weight_decay"] == 0.0 and groups[0]["weight_decay"] == 0.1
+    assert len(groups) == 2
+    assert groups[1]["weight_decay"] == 0.0
+    assert groups[0]["weight_decay"] == 0.1
 
 
 def test_grl_ramp_values():
     assert grl_ramp(0.0) == 0.0
     assert grl_ramp(1.0) == pytest.approx(2 / (1 + math.exp(-10)) - 1, abs=1e-12)
     assert grl_ramp(0.1) == pytest.approx(2 / (1 + math.exp(-1)) - 1, abs=1e-12)
-    assert grl_ramp(2.0) == grl_ramp(1.0) and grl_ramp(-1.0) == 0.0
+    assert grl_ramp(2.0) == grl_ramp(1.0)
+    assert grl_ramp(-1.0) == 0.0
     vals = [grl_ramp(p / 10) for p in range(11)]
     assert all(a < b for a, b in zip(vals, vals[1:]))
 
@@ -133,7 +138,8 @@ def test_soft_towers_start_identical():
     torch.manual_seed(0)
     m = MtlNet(cfg(sharing="soft"), {"default": 5}, {"senone": 4, "accent": 3})
     a, b = m.towers["senone"].state_dict(), m.towers["accent"].state_dict()
-    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
     assert float(m.soft_sharing_distance().detach()) == 0.0
 
 

@@ -138,8 +138,9 @@ def test_truncated_last_pt_falls_back_to_newest_readable_epoch(tmp_path, caplog)
     epoch2.write_bytes(raw[: len(raw) // 2])  # the newest epoch is broken too: epoch1.pt it is
     with caplog.at_level("WARNING"):
         resumed = Trainer(cfg, [data], idents, part).fit()
-    assert "last.pt: cannot read checkpoint" in caplog.text and "resuming from" in caplog.text \
-        and "epoch1.pt" in caplog.text
+    assert "last.pt: cannot read checkpoint" in caplog.text
+    assert "resuming from" in caplog.text
+    assert "epoch1.pt" in caplog.text
     a, b = load_checkpoint(full.final_path), load_checkpoint(resumed.final_path)
     for k in a["model"]:
         assert torch.equal(a["model"][k], b["model"][k]), k

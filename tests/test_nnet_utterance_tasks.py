@@ -47,12 +47,14 @@ def test_training_and_inference_pool_the_same_frames(fsdd_feats, tmp_path, pooli
     chunks = tr.sampler.epoch_batches(1)
     batch = tr._make_step_batch(chunks[0], parts[0])
     u = batch.utt_part
-    assert u is not None and len(parts[0]) >= 2
+    assert u is not None
+    assert len(parts[0]) >= 2
     assert int(u.lengths.min()) < u.feats.shape[1] - tr.model.left_context - tr.model.right_context  # padding present
     with torch.no_grad():
         train_logits = tr.model(u.feats, "default", u.lengths)["accent"]
     for i, (_, utt, start) in enumerate(parts[0]):
-        assert start == 0 and int(u.lengths[i]) == len(data.feats[utt])
+        assert start == 0
+        assert int(u.lengths[i]) == len(data.feats[utt])
         test_logits = utterance_outputs(tr.model, data.feats[utt], "default", tasks=["accent"])["accent"]
         assert torch.allclose(train_logits[i], test_logits, atol=1e-4), utt
 
@@ -64,8 +66,10 @@ def test_window_cuts_long_utterances_only(fsdd_feats, tmp_path):
     parts = [p for p in tr.sampler.epoch_utterance_parts(1) if p]
     starts = [(utt, s) for p in parts for _, utt, s in p]
     long_ = [(u, s) for u, s in starts if len(data.feats[u]) > 45]
-    assert long_ and len(long_) < len(starts)
-    assert all(0 <= s <= len(data.feats[u]) - 45 for u, s in long_) and any(s > 0 for u, s in long_)
+    assert long_
+    assert len(long_) < len(starts)
+    assert all(0 <= s <= len(data.feats[u]) - 45 for u, s in long_)
+    assert any(s > 0 for u, s in long_)
     for part in parts:
         u = tr._make_step_batch(tr.sampler.epoch_batches(1)[0], part).utt_part
         assert u.feats.shape[1] <= 45 + tr.model.left_context + tr.model.right_context
@@ -87,7 +91,8 @@ def test_every_labelled_utterance_once_per_epoch_and_chunks_unchanged(fsdd_feats
         assert batches == plain.epoch_batches(epoch)  # frame tasks see exactly what they saw before
         assert len(parts) == len(batches)
         seen = sorted(utt for p in parts for _, utt, _ in p)
-        assert seen == sorted(data.targets["accent"]) and len(seen) == len(data.feats) - 3
+        assert seen == sorted(data.targets["accent"])
+        assert len(seen) == len(data.feats) - 3
         sizes = [len(p) for p in parts]
         assert max(sizes) - min(sizes) <= 1  # spread evenly over the steps
     assert tr.sampler.epoch_utterance_parts(1) == tr.sampler.epoch_utterance_parts(1)
@@ -97,13 +102,16 @@ def test_every_labelled_utterance_once_per_epoch_and_chunks_unchanged(fsdd_feats
 def test_chunks_carry_frame_targets_and_utterance_part_utterance_targets(fsdd_feats, tmp_path):
     tr, _ = make(fsdd_feats, tmp_path)
     batch = tr._make_step_batch(tr.sampler.epoch_batches(1)[0], tr.sampler.epoch_utterance_parts(1)[0])
-    assert (batch.targets["accent"] == IGNORE).all() and (batch.targets["senone"] != IGNORE).any()
-    assert (batch.utt_part.targets["senone"] == IGNORE).all() and (batch.utt_part.targets["accent"] != IGNORE).any()
+    assert (batch.targets["accent"] == IGNORE).all()
+    assert (batch.targets["senone"] != IGNORE).any()
+    assert (batch.utt_part.targets["senone"] == IGNORE).all()
+    assert (batch.utt_part.targets["accent"] != IGNORE).any()
     # The old behaviour on request: accent pooled over each chunk, no utterance part.
     old, _ = make(fsdd_feats, tmp_path / "old", utt_on_chunks=True)
     assert old.sampler.epoch_utterance_parts(1) == []
     ob = old._make_step_batch(old.sampler.epoch_batches(1)[0], [])
-    assert ob.utt_part is None and (ob.targets["accent"] != IGNORE).any()
+    assert ob.utt_part is None
+    assert (ob.targets["accent"] != IGNORE).any()
 
 
 def test_whole_utterance_training_needs_no_utterance_part(fsdd_feats, tmp_path):
@@ -114,7 +122,8 @@ def test_whole_utterance_training_needs_no_utterance_part(fsdd_feats, tmp_path):
     assert batch.lengths.tolist() == [len(data.feats[u]) for _, u, _ in chunks]
     assert batch.feats.shape[1] == max(batch.lengths) + tr.model.left_context + tr.model.right_context
     res = tr.fit()
-    assert res.state.epoch == 1 and res.final_path.is_file()
+    assert res.state.epoch == 1
+    assert res.final_path.is_file()
 
 
 def test_training_with_utterance_parts_learns_accent(fsdd_feats, tmp_path):
@@ -122,7 +131,8 @@ def test_training_with_utterance_parts_learns_accent(fsdd_feats, tmp_path):
     tr.valid_data = [data]
     tr.fit()
     row = tr.state.history[-1]
-    assert row["train_accent_acc"] > 0.8 and row["valid_accent_acc"] > 0.8, row
+    assert row["train_accent_acc"] > 0.8, row
+    assert row["valid_accent_acc"] > 0.8, row
 
 
 def test_utterance_heads_alone_stop_the_trunk_early(fsdd_feats, tmp_path):

@@ -22,20 +22,23 @@ PUBLIC = ("mini_librispeech", "commonvoice_accents", "l2arctic", "speechocean762
 def test_recipe_sources_the_shared_stages(corpus, script_env):
     s5 = EGS / corpus / "s5"
     stages = s5 / "local" / "stages.sh"
-    assert stages.is_symlink() and stages.resolve() == (EGS.parent / "local" / "public_corpus_stages.sh").resolve()
+    assert stages.is_symlink()
+    assert stages.resolve() == (EGS.parent / "local" / "public_corpus_stages.sh").resolve()
     res = subprocess.run(["./run.sh", "--help"], cwd=s5, env=script_env, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     for opt in ("--stage", "--stop-stage", "--nnet-seeds", "--baseline-config", "--tri1-leaves", "--lm-order"):
         assert opt in res.stdout, (corpus, opt)
     res = subprocess.run(["./run.sh", "--no-such-option", "1"], cwd=s5, env=script_env, capture_output=True, text=True)
-    assert res.returncode == 1 and "invalid option --no-such-option" in res.stderr
+    assert res.returncode == 1
+    assert "invalid option --no-such-option" in res.stderr
 
 
 @pytest.mark.parametrize("corpus", PUBLIC)
 def test_baseline_is_the_mtl_network_with_senones_only(corpus):
     conf = EGS / corpus / "s5" / "conf"
     mtl, base = load_config(conf / "mtl.yaml"), load_config(conf / "single_task.yaml")
-    assert [t.name for t in base.tasks] == ["senone"] and len(mtl.tasks) > 1
+    assert [t.name for t in base.tasks] == ["senone"]
+    assert len(mtl.tasks) > 1
     assert base.to_dict()["model"] == mtl.to_dict()["model"]
     assert base.to_dict()["train"] == mtl.to_dict()["train"]
 
@@ -51,5 +54,7 @@ def test_every_path_sh_sources_the_common_file():
                          cwd=s5, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"}, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     root, lc_all, pythonpath = res.stdout.splitlines()[0].split("|")
-    assert Path(root) == EGS.parent and lc_all == "C" and pythonpath.split(":")[0] == root
+    assert Path(root) == EGS.parent
+    assert lc_all == "C"
+    assert pythonpath.split(":")[0] == root
     assert res.stdout.splitlines()[1] == f"{s5}/utils/run.pl"

@@ -88,7 +88,8 @@ def ref():
 def test_forward_backward_total_and_posteriors_equal_brute_force(lat, loglik):
     kappa = 0.7
     ps = paths()
-    assert len(ps) == 10 and all(len(path_frames(p)) == T for p in ps)
+    assert len(ps) == 10
+    assert all(len(path_frames(p)) == T for p in ps)
     scores = np.array([path_score(p, loglik.numpy(), kappa) for p in ps])
     fb = log_forward_backward(lat, lat.arc_scores(loglik, kappa))
     assert fb.log_total == pytest.approx(np.logaddexp.reduce(scores), abs=1e-10)
@@ -167,7 +168,8 @@ def test_boosting_adds_weight_to_paths_with_errors(lat, loglik):
     ll = loglik.numpy()
     err = lambda arc, t: 1.0 * (TID2PHONE[arc[2]] != TID2PHONE[REF_TIDS[t]])
     assert b.den_log_total == pytest.approx(np.logaddexp.reduce([path_score(p, ll, 0.5, err) for p in ps]), abs=1e-10)
-    assert b.den_log_total > mmi.den_log_total and b.objective < mmi.objective
+    assert b.den_log_total > mmi.den_log_total
+    assert b.objective < mmi.objective
 
 
 def test_mmi_drops_frames_whose_reference_left_the_lattice(lat, loglik):
@@ -175,7 +177,8 @@ def test_mmi_drops_frames_whose_reference_left_the_lattice(lat, loglik):
     bad = rp.clone()
     bad[0] = 2  # no arc has pdf 2 at frame 0
     st = sequence_stats(lat, loglik, bad, rph, CriterionOptions("mmi", acoustic_scale=0.5))
-    assert st.dropped_frames == 1 and float(st.grad[0].abs().sum()) == 0.0
+    assert st.dropped_frames == 1
+    assert float(st.grad[0].abs().sum()) == 0.0
     assert float(st.grad[1].abs().sum()) > 0
 
 
@@ -216,14 +219,16 @@ def test_decoded_lattice_matches_numpy_forward_backward_and_gradient(tmp_path):
     sc[np.arange(60), tb.tid2pdf[ali]] = 0.0
     r = Decoder(DecodingGraph(g.fst, tb), DecodeOptions(beam=14.0, lattice_beam=6.0)).decode(sc)
     lat = r.lattice
-    assert (lat.ilabel == 0).any() and lat.num_arcs > 200
+    assert (lat.ilabel == 0).any()
+    assert lat.num_arcs > 200
     tid2pdf, tid2phone = transition_tables(s.transition_model)
     la = LatticeArrays.from_lattice(lat, tid2pdf, tid2phone)
     ll = torch.as_tensor(sc, dtype=torch.float64)
-    # the lattice's acoustic costs are -sc of its pdfs: rescoring with sc reproduces them
+    # the lattice's acoustic costs are -sc of its pdfs: rescoring with sc reproduces them, to
+    # the 6 significant digits of kaldifst's lattice printout that the decoder's lattices go through
     fb = log_forward_backward(la, la.arc_scores(ll, 0.1))
     ref_post = forward_backward(lat, acoustic_scale=0.1).to_dense(s.tree.num_pdfs, label_map=tb.tid2pdf)
-    np.testing.assert_allclose(frame_posteriors(la, fb.arc_post, s.tree.num_pdfs).numpy(), ref_post, atol=1e-8)
+    np.testing.assert_allclose(frame_posteriors(la, fb.arc_post, s.tree.num_pdfs).numpy(), ref_post, atol=1e-6)
 
     opts = CriterionOptions("smbr", acoustic_scale=0.1)
     rp, rph = torch.as_tensor(tid2pdf[ali]), torch.as_tensor(tid2phone[ali])

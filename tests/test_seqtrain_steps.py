@@ -55,7 +55,8 @@ def test_align_and_denlats_outputs(seq_system):
     alis = read_alignments(ali)
     assert len(alis) == SEQ_UTTS
     den = s5 / "exp/mtl_denlats"
-    assert (den / "dengraph/HCLG.fst").is_file() and (den / "lang/G.fst").is_file()
+    assert (den / "dengraph/HCLG.fst").is_file()
+    assert (den / "lang/G.fst").is_file()
     # the weak LM is a unigram of the training words: no bigram section
     lats = dict(read_lattices(den / "lat.1.gz"))
     assert sorted(lats) == sorted(alis)
@@ -79,14 +80,16 @@ def test_train_mpe_smbr_objective_improves_and_decodes(seq_system):
     assert [s["utterances"] for s in stats] == [SEQ_UTTS, SEQ_UTTS]
     # expected frame accuracy (sMBR's objective) rises from epoch to epoch
     assert stats[1]["objective_per_frame"] > stats[0]["objective_per_frame"], stats
-    assert "aux_accent_loss" in stats[0] and "aux_mono_loss" in stats[0]
+    assert "aux_accent_loss" in stats[0]
+    assert "aux_mono_loss" in stats[0]
     # the output dir decodes with steps/nnet/decode.sh unchanged
     run(["steps/nnet/decode.sh", "--nj", "1", "exp/mono/graph", "data/test_small", "exp/mtl_smbr/decode_test"], s5, env)
     assert (d / "decode_test/scoring_kaldi/best_wer").is_file()
     # rerunning keeps finished epochs
     p = run(["steps/nnet/train_mpe.sh", "--criterion", "smbr", "--num-iters", "2", "--stage", "1", "data/train_seq",
              "data/lang", "exp/mtl", "exp/mtl_ali", "exp/mtl_denlats", "exp/mtl_smbr"], s5, env)
-    assert "epoch 1 done" in p.stdout and "epoch 2 done" in p.stdout
+    assert "epoch 1 done" in p.stdout
+    assert "epoch 2 done" in p.stdout
 
 
 @pytest.mark.parametrize("criterion", ["mmi", "bmmi", "mpfe"])
@@ -105,9 +108,11 @@ def test_train_mpe_every_criterion_runs(seq_system, criterion):
         assert (s5 / out / "dev_decode/it1/scoring_kaldi/best_wer").is_file()
         assert not list((s5 / out).glob("decode_*"))  # make_results would take those for test sets
     else:
-        assert len(summary) == 1 and summary[0].startswith(f"epoch 1: {criterion} objective/frame")
+        assert len(summary) == 1
+        assert summary[0].startswith(f"epoch 1: {criterion} objective/frame")
     st = json.loads((s5 / out / "log/stats.1.json").read_text())
-    assert st["criterion"] == criterion and st["utterances"] == SEQ_UTTS
+    assert st["criterion"] == criterion
+    assert st["utterances"] == SEQ_UTTS
     if criterion in ("mmi", "bmmi"):
         assert st["objective_per_frame"] < 0  # kappa * log p(num) - log sum over the lattice (which holds num)
     else:
@@ -136,7 +141,8 @@ def test_keep_aux_tasks_switch(seq_system, tmp_path):
     on = torch.load(tmp_path / "on.pt", weights_only=True)["model"]
     acc = [k for k in src if k.startswith("heads.accent.")]
     sen = [k for k in src if k.startswith("heads.senone.")]
-    assert acc and sen
+    assert acc
+    assert sen
     assert all(torch.equal(src[k], off["model"][k]) for k in acc)
     assert any(not torch.equal(src[k], on[k]) for k in acc)
     assert any(not torch.equal(src[k], off["model"][k]) for k in sen)
@@ -149,10 +155,12 @@ def test_usage_and_bad_input(seq_system, tmp_path):
         p = run([script, "--help"], s5, env)
         assert "Usage:" in p.stdout
         p = run([script, "a", "b"], s5, env, ok=False)
-        assert p.returncode == 1 and "Usage:" in p.stderr
+        assert p.returncode == 1
+        assert "Usage:" in p.stderr
     p = run(["steps/nnet/train_mpe.sh", "--criterion", "xent", "data/train_seq", "data/lang", "exp/mtl", "exp/mtl_ali",
              "exp/mtl_denlats", "exp/x"], s5, env, ok=False)
-    assert p.returncode == 1 and "--criterion must be" in p.stderr
+    assert p.returncode == 1
+    assert "--criterion must be" in p.stderr
     # lattices of other utterances than the alignments': named and counted, then refused when none is left
     bad = tmp_path / "denlats"
     shutil.copytree(s5 / "exp/mtl_denlats", bad, ignore=shutil.ignore_patterns("dengraph", "lang"))
@@ -165,6 +173,8 @@ def test_usage_and_bad_input(seq_system, tmp_path):
     p = run(["steps/nnet/train_mpe.sh", "--num-iters", "1", "data/train_seq", "data/lang", "exp/mtl", "exp/mtl_ali",
              str(bad), str(tmp_path / "out")], s5, env, ok=False)
     log = (tmp_path / "out/log/mpe.1.log").read_text()
-    assert p.returncode == 1 and f"{SEQ_UTTS} of {SEQ_UTTS} utterances have no denominator lattice" in log
+    assert p.returncode == 1
+    assert f"{SEQ_UTTS} of {SEQ_UTTS} utterances have no denominator lattice" in log
     assert "no utterance has features, a numerator alignment and a denominator lattice" in log
-    assert not (tmp_path / "out/1.pt").exists() and not (tmp_path / "out/final.pt").exists()
+    assert not (tmp_path / "out/1.pt").exists()
+    assert not (tmp_path / "out/final.pt").exists()

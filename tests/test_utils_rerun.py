@@ -27,8 +27,9 @@ def test_check_dir_opts_records_refuses_and_overwrites(tmp_path, capsys):
     capsys.readouterr()
     assert check_dir_opts.main([str(d), "totgauss=2000", "cmvn_opts=--apply-cmvn true --norm-vars true"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("check_dir_opts: ERROR: ") and "totgauss: 1000 -> 2000" in err \
-        and "cmvn_opts: '--apply-cmvn true --norm-vars false' -> '--apply-cmvn true --norm-vars true'" in err
+    assert err.startswith("check_dir_opts: ERROR: ")
+    assert "totgauss: 1000 -> 2000" in err
+    assert "cmvn_opts: '--apply-cmvn true --norm-vars false' -> '--apply-cmvn true --norm-vars true'" in err
     assert "totgauss=1000" in (d / "train_opts").read_text()  # the record is unchanged
     assert check_dir_opts.main(["--overwrite", "true", str(d), "totgauss=2000"]) == 0
     assert (d / "train_opts").read_text() == "totgauss=2000\n"

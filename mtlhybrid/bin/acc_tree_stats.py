@@ -2,8 +2,10 @@
 
   acc_tree_stats [options] <model> <features> <alignments> [<alignments> ...] <treeacc-out>
 
-<features> is a data dir (features as FeatureReader gives them: CMVN unless --no-cmvn,
-deltas with --delta-order) or a feats.scp (used as is). Utterances without features or
+<features> is a data dir, read with the feature options every GMM tool takes
+(--apply-cmvn, --norm-vars, --delta-order, ...: pass the system's cmvn_opts and
+delta_opts, so the tree sees the features the model is trained on), or a feats.scp
+(used as is). Utterances without features or
 whose alignment does not fit are skipped and counted in the log."""
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from mtlhybrid.utils.log import get_logger
 log = get_logger("acc_tree_stats")
 
 
-def open_features(spec: str, apply_cmvn: bool, norm_vars: bool, delta_order: int):
-    """utt -> features, from a data dir or an scp."""
+def open_features(spec: str, args):
+    """utt -> features, from a data dir (with the tool's feature options) or an scp."""
     p = Path(spec)
     if p.is_dir():
-        from mtlhybrid.features.reader import FeatureReader
+        from mtlhybrid.gmm.tool_io import open_features as open_data_dir
 
-        return FeatureReader(p, apply_cmvn=apply_cmvn, norm_vars=norm_vars, delta_order=delta_order)
+        return open_data_dir(str(p), args)
     from mtlhybrid.utils.kaldi_io import load_matrix, load_scp_dict
 
     table = load_scp_dict(p)
@@ -44,9 +46,9 @@ def main(argv=None) -> int:
     p.add_argument("--ci-phones", default="", help="colon-separated context-independent phones, e.g. 1:2:3")
     p.add_argument("--context-width", type=int, default=3)
     p.add_argument("--central-position", type=int, default=1)
-    p.add_argument("--delta-order", type=int, default=0, help="add deltas of this order (data-dir features)")
-    p.add_argument("--no-cmvn", action="store_true", help="do not apply cmvn.scp (data-dir features)")
-    p.add_argument("--norm-vars", action="store_true", help="CMVN also normalizes variances")
+    from mtlhybrid.gmm.tool_io import add_feature_options
+
+    add_feature_options(p)
     p.add_argument("--reordered", action="store_true", help="alignments come from graphs with reordered self-loops")
     p.add_argument("model")
     p.add_argument("features")
@@ -60,7 +62,7 @@ def main(argv=None) -> int:
     from mtlhybrid.utils.io import parse_csl
 
     tm, _ = load_model(a.model)
-    feats = open_features(a.features, not a.no_cmvn, a.norm_vars, a.delta_order)
+    feats = open_features(a.features, a)
     ci = parse_csl(a.ci_phones)
     stats = TreeStats(a.context_width, a.central_position)
     no_feats, bad = [], []

@@ -2,9 +2,11 @@
 
   build_tree [options] <treeacc> <roots.int> <questions.qst> <topo> <tree-out>
 
-Splits greedily to --max-leaves leaves (splits must gain more than --thresh and leave
---min-count frames on each side), then ties leaves whose merge loses less than
---cluster-thresh (-1: the smallest split gain; 0: no tying)."""
+Splits greedily to --max-leaves leaves (0: no bound) while a split gains more than
+--thresh, then ties leaves whose merge loses less than --cluster-thresh (-1: the smallest
+split gain; 0: no tying). Names and defaults are Kaldi's build-tree's. --min-count is
+this toolkit's own (Kaldi has no frame floor on a split; 0, the default, is Kaldi's
+behaviour): the least frames each side of a split must keep, as HTK's occupancy threshold."""
 
 from __future__ import annotations
 
@@ -20,9 +22,9 @@ log = get_logger("build_tree")
 @tool_main
 def main(argv=None) -> int:
     p = make_parser("build_tree", __doc__)
-    p.add_argument("--max-leaves", type=int, required=True, help="leaves after splitting (upper bound on pdfs)")
-    p.add_argument("--thresh", type=float, default=0.0, help="least log-likelihood gain of a split (Kaldi's default is 300)")
-    p.add_argument("--min-count", type=float, default=100.0, help="least frames on each side of a split")
+    p.add_argument("--max-leaves", type=int, default=0, help="leaves after splitting (upper bound on pdfs; 0: no bound)")
+    p.add_argument("--thresh", type=float, default=300.0, help="least log-likelihood gain of a split")
+    p.add_argument("--min-count", type=float, default=0.0, help="least frames on each side of a split (not in Kaldi; 0: none)")
     p.add_argument("--cluster-thresh", type=float, default=-1.0, help="-1: smallest split gain; 0: no clustering")
     p.add_argument("--var-floor", type=float, default=0.01)
     p.add_argument("--log-json", default=None, help="also write the split/cluster log as JSON here")

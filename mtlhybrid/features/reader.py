@@ -3,7 +3,9 @@
 ``FeatureReader(data_dir)`` is a read-only mapping ``utt -> float32 [frames, dim]`` over
 ``feats.scp``, applying on the fly what Kaldi's training scripts put in their feature
 pipelines: ``apply-cmvn --utt2spk`` with per-speaker stats from ``cmvn.scp``, then
-``add-deltas``, then ``splice-feats``. Matrices are loaded lazily, one utterance at a time,
+``add-deltas``, then ``splice-feats``, then ``transform-feats`` with a global matrix (LDA+MLLT's
+``final.mat``), then ``transform-feats --utt2spk`` with per-speaker matrices (fMLLR's
+``trans.JOB``). Matrices are loaded lazily, one utterance at a time,
 so a large corpus never has to fit in memory; speaker stats are cached.
 """
 
@@ -17,6 +19,7 @@ import numpy as np
 from mtlhybrid.features.cmvn import apply_cmvn
 from mtlhybrid.features.deltas import add_deltas
 from mtlhybrid.features.splice import splice_frames
+from mtlhybrid.transform.io import apply_transform
 from mtlhybrid.utils.errors import DataError
 from mtlhybrid.utils.io import read_table
 
@@ -28,7 +31,10 @@ class FeatureReader(Mapping[str, np.ndarray]):
 
     ``apply_cmvn`` needs ``utt2spk`` and ``cmvn.scp`` (per speaker, Kaldi's layout);
     ``norm_vars`` also normalizes variances; ``delta_order`` adds deltas (Kaldi's
-    train_deltas uses 2); ``splice=(left, right)`` stacks neighbouring frames.
+    train_deltas uses 2); ``splice=(left, right)`` stacks neighbouring frames;
+    ``transform`` (a ``d x D`` or ``d x (D+1)`` matrix) then maps every frame;
+    ``speaker_transforms`` (speaker -> matrix, as read from ``trans.JOB``) last, per
+    speaker of ``utt2spk``.
     """
 
     def __init__(
@@ -38,6 +44,8 @@ class FeatureReader(Mapping[str, np.ndarray]):
         norm_vars: bool = False,
         delta_order: int = 0,
         splice: Tuple[int, int] = (0, 0),
+        transform: Optional[np.ndarray] = None,
+        speaker_transforms: Optional[Mapping[str, np.ndarray]] = None,
     ):
         self.data_dir = Path(data_dir)
         self.apply_cmvn = apply_cmvn
@@ -52,6 +60,12 @@ class FeatureReader(Mapping[str, np.ndarray]):
         self._utt2spk: Dict[str, str] = {}
         self._cmvn_scp: Dict[str, str] = {}
         self._stats_cache: Dict[str, np.ndarray] = {}
+        self.transform = None if transform is None else np.asarray(transform, dtype=np.float64)
+        self.speaker_transforms = speaker_transforms
+        if speaker_transforms is not None and not apply_cmvn:
+            if not (self.data_dir / "utt2spk").is_file():
+                raise DataError("no such file (needed for per-speaker transforms)", path=self.data_dir / "utt2spk")
+            self._utt2spk = read_table(self.data_dir / "utt2spk")
         if apply_cmvn:
             for name in ("utt2spk", "cmvn.scp"):
                 if not (self.data_dir / name).is_file():
@@ -81,7 +95,21 @@ class FeatureReader(Mapping[str, np.ndarray]):
             feats = add_deltas(feats, self.delta_order)
         if self.splice != (0, 0):
             feats = splice_frames(feats, *self.splice)
+        if self.transform is not None:
+            feats = apply_transform(feats, self.transform)
+        if self.speaker_transforms is not None:
+            feats = apply_transform(feats, self.speaker_transform(utt))
         return np.asarray(feats, dtype=np.float32)
+
+    def speaker_transform(self, utt: str) -> np.ndarray:
+        """The per-speaker matrix of ``utt``'s speaker; DataError naming the speaker if missing."""
+        spk = self._utt2spk.get(utt)
+        if spk is None:
+            raise DataError("utterance missing from utt2spk", path=self.data_dir / "utt2spk", utt=utt)
+        mat = self.speaker_transforms.get(spk)  # type: ignore[union-attr]
+        if mat is None:
+            raise DataError(f"no transform for speaker {spk}", path=self.data_dir / "utt2spk", utt=utt)
+        return mat
 
     # -- pieces ----------------------------------------------------------------------------
     def raw(self, utt: str) -> np.ndarray:
@@ -124,5 +152,7 @@ class FeatureReader(Mapping[str, np.ndarray]):
 
     @property
     def dim(self) -> int:
-        """Dimension after deltas and splicing (what a model's input layer needs)."""
+        """Dimension after deltas, splicing and transforms (what a model's input layer needs)."""
+        if self.transform is not None:
+            return int(self.transform.shape[0])
         return self.raw_dim * (self.delta_order + 1) * (self.splice[0] + 1 + self.splice[1])

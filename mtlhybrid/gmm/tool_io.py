@@ -2,7 +2,8 @@
 
 Kaldi's tools take feature *pipelines* (``"ark:apply-cmvn ... | add-deltas ... |"``); ours take
 a data dir and the same choices as options (``--apply-cmvn``, ``--norm-vars``,
-``--delta-order``), read through :class:`mtlhybrid.features.reader.FeatureReader`.
+``--delta-order``; ``--left-context``/``--right-context`` of splice-feats and ``--transform``
+of transform-feats for LDA+MLLT systems; ``--spk-transforms`` for fMLLR), read through :class:`mtlhybrid.features.reader.FeatureReader`.
 Accumulators may be given as a path or a command ending in ``|``
 (``"gmm_sum_accs - 1.acc 2.acc |"``); alignments are read by
 :func:`mtlhybrid.hmm.ali_io.read_alignments` and specifiers parsed by
@@ -39,14 +40,22 @@ def add_feature_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--apply-cmvn", default="true", choices=["true", "false"], help="apply per-speaker CMVN from cmvn.scp")
     p.add_argument("--norm-vars", default="false", choices=["true", "false"], help="also normalise variances")
     p.add_argument("--delta-order", type=int, default=0, help="add deltas up to this order (train_deltas uses 2)")
+    p.add_argument("--left-context", type=int, default=0, help="splice this many frames on the left (splice-feats)")
+    p.add_argument("--right-context", type=int, default=0, help="splice this many frames on the right (splice-feats)")
+    p.add_argument("--transform", default=None, help="a Kaldi matrix applied to every frame after splicing (final.mat)")
+    p.add_argument("--spk-transforms", default=None,
+                   help="rspecifier of per-speaker matrices (fMLLR trans.JOB), applied last, by the data dir's utt2spk")
 
 
 def open_features(data_dir: str, args: argparse.Namespace):
     from mtlhybrid.features.reader import FeatureReader
+    from mtlhybrid.transform.io import read_matrix, read_transforms
 
     use_tool_threads()
     return FeatureReader(data_dir, apply_cmvn=args.apply_cmvn == "true", norm_vars=args.norm_vars == "true",
-                         delta_order=args.delta_order)
+                         delta_order=args.delta_order, splice=(args.left_context, args.right_context),
+                         transform=read_matrix(args.transform) if args.transform else None,
+                         speaker_transforms=read_transforms(args.spk_transforms) if args.spk_transforms else None)
 
 
 def load_gmm_model(path: str, device=None):

@@ -7,10 +7,11 @@
    position, or a pdf-class set) and the log-likelihood gain of one Gaussian per side
    over one for both; the best leaf in the whole tree is split until ``num_leaves``
    leaves exist or no split gains more than ``thresh`` (with ``min_count`` frames on each
-   side). Roots marked "not-split" keep their stubs.
+   side). Roots marked "not-split" keep their stubs (:func:`split_decision_tree`).
 3. Clustering: within each stub, leaves whose merge loses less than ``cluster_thresh``
    are tied bottom-up (default: the smallest gain accepted while splitting); tied leaves
-   share a pdf id. Pdf ids are then renumbered 0..N-1.
+   share a pdf id (:func:`cluster_leaves`).
+4. Renumbering: pdf ids 0..N-1 in order of first appearance (:func:`renumber_leaves`).
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ class _Builder:
         return best
 
 
-def _stub_for_roots(roots, topo, stats: TreeStats, context_width: int, central_position: int):
+def get_stub_map(roots, topo, stats: TreeStats, context_width: int, central_position: int):
     """The stub tree (leaf ids 0..S-1), phone -> root index, and per-stub-leaf root index."""
     phone2root: Dict[int, int] = {}
     for ri, r in enumerate(roots):
@@ -211,19 +212,27 @@ def build_tree(
     questions: Questions,
     roots: Sequence,
     num_leaves: int,
-    min_count: float = 100.0,
+    min_count: float = 0.0,
     cluster_thresh: float = -1.0,
-    thresh: float = 0.0,
+    thresh: float = 300.0,
     topo=None,
     var_floor: float = 0.01,
 ) -> Tuple[ContextDependency, TreeBuildLog]:
     """Build a context-dependency tree; returns ``(tree, log)``.
 
     ``roots`` are the lang's :class:`~mtlhybrid.lang.lang_dir.Root` (``shared``, ``split``,
-    ``phones``). ``num_leaves`` bounds the leaves after splitting (Kaldi's --max-leaves);
-    clustering may then tie some, so ``tree.num_pdfs <= num_leaves``. ``cluster_thresh``
-    < 0 uses the smallest split gain, 0 turns clustering off. ``topo`` gives each root's
-    number of pdf classes (from the stats when omitted).
+    ``phones``). ``num_leaves`` bounds the leaves after splitting (Kaldi's --max-leaves;
+    <= 0: no bound, only ``thresh`` stops); clustering may then tie some, so
+    ``tree.num_pdfs <= num_leaves``. ``thresh`` is Kaldi's build-tree --thresh (default 300).
+    ``cluster_thresh`` < 0 uses the smallest split gain, 0 turns clustering off (Kaldi's
+    --cluster-thresh). ``min_count`` has no Kaldi counterpart (Kaldi's splits are limited by
+    ``thresh`` and the variance floor only): a floor on the frames each side of a split keeps,
+    like HTK's occupancy threshold; 0 is Kaldi's behaviour. ``topo`` gives each root's number
+    of pdf classes (from the stats when omitted).
+
+    The three stages are Kaldi's (build-tree-utils.h): :func:`split_decision_tree`,
+    :func:`cluster_leaves` (ClusterEventMapRestrictedByMap) and :func:`renumber_leaves`
+    (RenumberEventMap).
     """
     if not stats.stats:
         raise DataError("no tree statistics")
@@ -232,12 +241,56 @@ def build_tree(
             f"questions are for context ({questions.context_width}, {questions.central_position}), stats for ({stats.context_width}, {stats.central_position})"
         )
     N, P = stats.context_width, stats.central_position
-    stub, phone2root, leaf_root = _stub_for_roots(roots, topo, stats, N, P)
-    stub_tree = ContextDependency(N, P, stub)
+    stub, _, leaf_root = get_stub_map(roots, topo, stats, N, P)
     blog = TreeBuildLog(num_stub_leaves=len(leaf_root), total_count=stats.total_count)
-    if num_leaves < len(leaf_root):
+    if 0 < num_leaves < len(leaf_root):
         log.warning("build-tree: --max-leaves %d is below the %d leaves the roots need; keeping those", num_leaves, len(leaf_root))
+    grown = split_decision_tree(stats, questions, roots, stub, leaf_root, num_leaves, thresh, min_count, var_floor, blog)
+    blog.objf_before = float(gauss_objf(grown.counts, grown.sums, grown.sumsq, var_floor).sum())
+    if cluster_thresh < 0:
+        cluster_thresh = grown.smallest_gain if grown.smallest_gain is not None else 0.0
+        log.info("build-tree: clustering threshold set to the smallest split gain %.4g", cluster_thresh)
+    assign = cluster_leaves(grown, cluster_thresh, var_floor, blog)
+    tree = renumber_leaves(grown, assign, N, P)
+    blog.num_pdfs = tree.num_pdfs
+    pc, ps, pq = _pool_by_pdf(grown, tree, assign)
+    blog.objf_after = float(gauss_objf(pc, ps, pq, var_floor).sum())
+    log.info("build-tree: clustering tied %d leaves (loss %.4g); %d pdfs; objf %.4f per frame",
+             blog.num_merged, blog.merge_loss, tree.num_pdfs, blog.objf_after / max(blog.total_count, 1e-10))
+    return tree, blog
 
+
+@dataclass
+class GrownTree:
+    """The tree after splitting: leaves numbered 0..L-1, their pooled stats, their stub leaf."""
+
+    root: Node
+    counts: np.ndarray  # [L]
+    sums: np.ndarray  # [L, dim]
+    sumsq: np.ndarray  # [L, dim]
+    stub_leaf: List[int]  # [L]: the stub leaf each grown leaf descends from (clustering stays inside it)
+    smallest_gain: Optional[float]  # the smallest accepted split gain (None: no split)
+
+
+def split_decision_tree(
+    stats: TreeStats,
+    questions: Questions,
+    roots: Sequence,
+    stub: Node,
+    leaf_root: List[int],
+    num_leaves: int,
+    thresh: float,
+    min_count: float,
+    var_floor: float,
+    blog: TreeBuildLog,
+) -> GrownTree:
+    """Greedy splitting of the stub's leaves, best gain first (Kaldi's SplitDecisionTree).
+
+    Stops at ``num_leaves`` leaves (<= 0: no bound) or when no split gains more than
+    ``thresh``; records each split in ``blog``. Stubs of roots marked not-split stay whole.
+    """
+    N, P = stats.context_width, stats.central_position
+    stub_tree = ContextDependency(N, P, stub)
     evs, keys, counts, sums, sumsq = stats.arrays()
     ev_leaf = np.array([stub_tree.compute(tuple(0 if x == NO_KEY else x for x in w), pc) for w, pc in evs], dtype=np.int64)
     builder = _Builder(questions, N, P, min_count, var_floor)
@@ -246,11 +299,9 @@ def build_tree(
         sel = ev_leaf == leaf
         st = _Stats(keys[sel], counts[sel], sums[sel], sumsq[sel])
         if not roots[leaf_root[leaf]].split:
-            st = _Stats(st.keys[:0], st.counts[:0], st.sums[:0], st.sumsq[:0])  # kept whole
-        g = _Grow(st, builder)
-        growers.append(g)
+            st = st.take(np.zeros(len(st.counts), dtype=bool))  # kept whole
+        growers.append(_Grow(st, builder))
 
-    # ---- greedy splitting over all current leaves
     heap = []
     tie = itertools.count()
     for g in growers:
@@ -258,7 +309,7 @@ def build_tree(
             heapq.heappush(heap, (-g.best.gain, next(tie), g))
     n_leaves = len(growers)
     smallest = None
-    while heap and n_leaves < num_leaves:
+    while heap and (num_leaves <= 0 or n_leaves < num_leaves):
         neg, _, g = heapq.heappop(heap)
         if -neg <= thresh:
             break
@@ -279,9 +330,9 @@ def build_tree(
              len(blog.splits), len(leaf_root), n_leaves, blog.split_gain, blog.total_count,
              blog.split_gain / max(blog.total_count, 1e-10))
 
-    # ---- number the grown leaves, gather per-leaf stats; stubs of unsplit roots get theirs from all events
+    # number the grown leaves and pool their stats; stubs of unsplit roots take all their events
     leaf_stats: List[Tuple[float, np.ndarray, np.ndarray]] = []
-    leaf_group: List[int] = []
+    stub_of: List[int] = []
     dim = sums.shape[1]
 
     def number(g: _Grow, stub_leaf: int) -> Node:
@@ -292,51 +343,66 @@ def build_tree(
             else:
                 sel = ev_leaf == stub_leaf
                 leaf_stats.append((float(counts[sel].sum()), sums[sel].sum(0), sumsq[sel].sum(0)))
-            leaf_group.append(stub_leaf)
+            stub_of.append(stub_leaf)
             return Leaf(g.leaf_id)
-        assert g.best is not None
         return Split(g.best.key, frozenset(g.best.yes), number(g.yes, stub_leaf), number(g.no, stub_leaf))  # type: ignore[arg-type]
 
     subtrees = {i: number(g, i) for i, g in enumerate(growers)}
-    grown_root = _replace_stub_leaves(stub, subtrees)
+    L = len(leaf_stats)
+    return GrownTree(
+        root=_replace_stub_leaves(stub, subtrees),
+        counts=np.array([s[0] for s in leaf_stats], dtype=np.float64),
+        sums=np.array([s[1] for s in leaf_stats]).reshape(L, dim),
+        sumsq=np.array([s[2] for s in leaf_stats]).reshape(L, dim),
+        stub_leaf=stub_of,
+        smallest_gain=smallest,
+    )
 
-    lc = np.array([s[0] for s in leaf_stats])
-    ls = np.array([s[1] for s in leaf_stats]).reshape(len(leaf_stats), dim)
-    lq = np.array([s[2] for s in leaf_stats]).reshape(len(leaf_stats), dim)
-    blog.objf_before = float(gauss_objf(lc, ls, lq, var_floor).sum())
 
-    # ---- bottom-up clustering within each stub leaf
-    if cluster_thresh < 0:
-        cluster_thresh = smallest if smallest is not None else 0.0
-        log.info("build-tree: clustering threshold set to the smallest split gain %.4g", cluster_thresh)
+def cluster_leaves(grown: GrownTree, cluster_thresh: float, var_floor: float, blog: TreeBuildLog) -> List[int]:
+    """Tie grown leaves bottom-up within each stub leaf (Kaldi's ClusterEventMapRestrictedByMap).
+
+    Returns ``assign``: grown leaf -> the leaf whose pdf it shares (itself when untied).
+    ``cluster_thresh`` <= 0 ties nothing. Leaves that saw no frames are never tied.
+    """
     blog.cluster_thresh = float(cluster_thresh)
-    assign = list(range(len(leaf_stats)))
-    if cluster_thresh > 0:
-        for group in sorted(set(leaf_group)):
-            members = [i for i in range(len(leaf_stats)) if leaf_group[i] == group and lc[i] > 0]
-            merged, loss = _cluster_bottom_up(members, lc, ls, lq, cluster_thresh, var_floor, assign)
-            blog.num_merged += merged
-            blog.merge_loss += loss
-    # ---- renumber pdfs 0..N-1 in order of first appearance in the tree
+    L = len(grown.stub_leaf)
+    assign = list(range(L))
+    if cluster_thresh <= 0:
+        return assign
+    for group in sorted(set(grown.stub_leaf)):
+        members = [i for i in range(L) if grown.stub_leaf[i] == group and grown.counts[i] > 0]
+        merged, loss = _cluster_bottom_up(members, grown.counts, grown.sums, grown.sumsq, cluster_thresh, var_floor, assign)
+        blog.num_merged += merged
+        blog.merge_loss += loss
+    return assign
+
+
+def renumber_leaves(grown: GrownTree, assign: List[int], context_width: int, central_position: int) -> ContextDependency:
+    """The final tree: pdf ids 0..N-1 in order of first appearance (Kaldi's RenumberEventMap)."""
     order: Dict[int, int] = {}
-    for leaf in _leaves_in_order(grown_root):
+    for leaf in _leaves_in_order(grown.root):
         a = assign[leaf]
         if a not in order:
             order[a] = len(order)
-    final_map = {leaf: order[assign[leaf]] for leaf in range(len(leaf_stats))}
-    tree = ContextDependency(N, P, map_leaves(grown_root, final_map), len(order))
-    blog.num_pdfs = tree.num_pdfs
-    pc = np.zeros(tree.num_pdfs)
+    final_map = {leaf: order[assign[leaf]] for leaf in range(len(assign))}
+    return ContextDependency(context_width, central_position, map_leaves(grown.root, final_map), len(order))
+
+
+def _pool_by_pdf(grown: GrownTree, tree: ContextDependency, assign: List[int]):
+    """Stats of each final pdf (for the objective after clustering)."""
+    order = {}
+    for leaf in _leaves_in_order(grown.root):
+        if assign[leaf] not in order:
+            order[assign[leaf]] = len(order)
+    pdf_of = np.array([order[assign[leaf]] for leaf in range(len(assign))], dtype=np.int64)
+    dim = grown.sums.shape[1]
+    pc = np.bincount(pdf_of, weights=grown.counts, minlength=tree.num_pdfs)
     ps = np.zeros((tree.num_pdfs, dim))
     pq = np.zeros((tree.num_pdfs, dim))
-    for leaf, pdf in final_map.items():
-        pc[pdf] += lc[leaf]
-        ps[pdf] += ls[leaf]
-        pq[pdf] += lq[leaf]
-    blog.objf_after = float(gauss_objf(pc, ps, pq, var_floor).sum())
-    log.info("build-tree: clustering tied %d leaves (loss %.4g); %d pdfs; objf %.4f per frame",
-             blog.num_merged, blog.merge_loss, tree.num_pdfs, blog.objf_after / max(blog.total_count, 1e-10))
-    return tree, blog
+    np.add.at(ps, pdf_of, grown.sums)
+    np.add.at(pq, pdf_of, grown.sumsq)
+    return pc, ps, pq
 
 
 def _replace_stub_leaves(node: Node, subtrees: Dict[int, Node]) -> Node:
