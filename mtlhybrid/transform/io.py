@@ -11,7 +11,7 @@ shapes Kaldi's ``transform-feats`` accepts.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Iterable, Tuple, Union
+from typing import Callable, Dict, Iterable, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -92,3 +92,21 @@ def compose_transforms(a: np.ndarray, b: np.ndarray, b_is_affine: bool = False) 
         c[:, -1] += a[:, -1]
         return c
     return np.concatenate([c, a[:, -1:]], axis=1)
+
+
+Stats = TypeVar("Stats")
+
+
+def sum_stats_files(load: Callable[[PathLike], Stats], paths: Iterable[PathLike], what: str) -> Stats:
+    """Load each job's statistics file and add them up (``stats.add(other)`` in place), as
+    Kaldi's ``*-sum-accs`` tools do; no file at all is an error naming ``what``."""
+    total = None
+    for p in paths:
+        st = load(p)
+        if total is None:
+            total = st
+        else:
+            total.add(st)
+    if total is None:
+        raise DataError(f"no {what} statistics files given")
+    return total

@@ -18,6 +18,7 @@ from typing import Iterable, Optional, Tuple, Union
 
 import numpy as np
 
+from mtlhybrid.transform.io import sum_stats_files
 from mtlhybrid.utils.errors import DataError, MismatchError
 from mtlhybrid.utils.io import atomic_write
 
@@ -82,16 +83,7 @@ class LdaStats:
 
     @classmethod
     def sum_files(cls, paths: Iterable[PathLike]) -> "LdaStats":
-        total = None
-        for p in paths:
-            st = cls.load(p)
-            if total is None:
-                total = st
-            else:
-                total.add(st)
-        if total is None:
-            raise DataError("no LDA statistics files given")
-        return total
+        return sum_stats_files(cls.load, paths, "LDA")
 
 
 @dataclass

@@ -23,6 +23,7 @@ from typing import Iterable, Optional, Tuple, Union
 
 import numpy as np
 
+from mtlhybrid.transform.io import sum_stats_files
 from mtlhybrid.utils.errors import DataError, MismatchError
 from mtlhybrid.utils.io import atomic_write
 
@@ -87,16 +88,7 @@ class MlltStats:
 
     @classmethod
     def sum_files(cls, paths: Iterable[PathLike]) -> "MlltStats":
-        total = None
-        for p in paths:
-            st = cls.load(p)
-            if total is None:
-                total = st
-            else:
-                total.add(st)
-        if total is None:
-            raise DataError("no MLLT statistics files given")
-        return total
+        return sum_stats_files(cls.load, paths, "MLLT")
 
 
 def mllt_objf(stats: MlltStats, A: np.ndarray) -> float:
