@@ -110,21 +110,7 @@ if [ $stage -le -4 ]; then
       $dir/JOB.treeacc
   $py.sum_tree_stats $dir/treeacc $dir/*.treeacc 2> $dir/log/sum_tree_acc.log
   rm $dir/*.treeacc
-  echo "$0: getting questions for tree-building, via clustering"
-  $cmd $dir/log/questions.log \
-    $py.cluster_phones $dir/treeacc $lang/phones/sets.int $dir/questions.int
-  cat $lang/phones/extra_questions.int >> $dir/questions.int
-  $cmd $dir/log/compile_questions.log \
-    $py.compile_questions $lang/topo $dir/questions.int $dir/questions.qst
-  echo "$0: building the tree"
-  $cmd $dir/log/build_tree.log \
-    $py.build_tree --max-leaves $numleaves --thresh $tree_thresh --min-count $min_count \
-      --cluster-thresh $cluster_thresh --log-json $dir/log/build_tree.json \
-      $dir/treeacc $lang/phones/roots.int $dir/questions.qst $lang/topo $dir/tree
-  $cmd $dir/log/init_model.log \
-    $py.gmm_init_model --write-occs $dir/1.occs $dir/tree $dir/treeacc $lang/topo $dir/1.mdl
-  $cmd $dir/log/mixup.log \
-    $py.gmm_mixup --mix-up $numleaves $dir/1.mdl $dir/1.occs $dir/1.mdl
+  steps/internal/build_tree_and_init_model.sh "$cmd" $numleaves $tree_thresh $min_count $cluster_thresh $lang $dir
 fi
 
 if [ $stage -le -3 ]; then
