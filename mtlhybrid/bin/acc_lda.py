@@ -14,6 +14,7 @@ import sys
 from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
+from mtlhybrid.utils.io import parse_csl
 
 
 @tool_main
@@ -38,7 +39,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     tm, _ = load_model(args.model_in)
     reader = open_features(args.data_dir, args)
-    sil = [int(x) for x in args.silence_phones.split(":") if x]
+    sil = parse_csl(args.silence_phones)
     counts = AlignedCounts()
     stats = None
     for _, x, pdfs, w in iter_aligned(reader, read_alignments([args.alignments]), tm, sil, args.silence_weight, counts):

@@ -13,6 +13,7 @@ import sys
 from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
+from mtlhybrid.utils.io import parse_csl
 
 
 @tool_main
@@ -36,7 +37,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     tm, am = load_gmm_model(args.model_in)
     reader = open_features(args.data_dir, args)
-    sil = [int(x) for x in args.silence_phones.split(":") if x]
+    sil = parse_csl(args.silence_phones)
     counts = AlignedCounts()
     stats = MlltStats(am.dim)
     for _, x, pdfs, w in iter_aligned(reader, read_alignments([args.alignments]), tm, sil, args.silence_weight, counts):

@@ -18,6 +18,7 @@ import sys
 from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
+from mtlhybrid.utils.io import parse_csl
 
 
 @tool_main
@@ -54,7 +55,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise DataError("no such file (fMLLR is per speaker)", path=utt2spk_path)
     utt2spk = read_table(utt2spk_path)
     speakers = list(dict.fromkeys(utt2spk.values()))
-    sil = [int(x) for x in args.silence_phones.split(":") if x]
+    sil = parse_csl(args.silence_phones)
     counts = AlignedCounts()
     stats = {}
     for utt, x, pdfs, w in iter_aligned(reader, read_alignments([args.alignments]), tm, sil, args.silence_weight, counts):

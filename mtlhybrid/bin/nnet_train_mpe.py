@@ -16,6 +16,7 @@ import sys
 from typing import List, Optional
 
 from mtlhybrid.utils.cli import make_parser, tool_main
+from mtlhybrid.utils.io import parse_csl
 from mtlhybrid.utils.log import get_logger
 
 log = get_logger(__name__)
@@ -69,7 +70,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mtlhybrid.seqtrain.trainer import SeqTrainOptions, SequenceTrainer, load_seq_data
 
     torch.set_num_threads(max(1, int(os.environ.get("OMP_NUM_THREADS", "1"))))
-    sil = [int(x) for x in args.silence_phones.replace(",", ":").split(":") if x]
+    sil = parse_csl(args.silence_phones)
     crit = CriterionOptions(args.criterion, args.acoustic_scale, args.lm_scale, args.boost, 0.0, tuple(sil),
                             _bool(args.one_silence_class), _bool(args.drop_frames))
     opts = SeqTrainOptions(crit, args.learn_rate, args.smooth_weight, _bool(args.keep_aux_tasks), args.utts_per_step,
