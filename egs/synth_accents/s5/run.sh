@@ -36,9 +36,9 @@ test_sets="dev test_seen test_unseen"
 # Sequence training (stage 9, off by default): numerator alignments and denominator
 # lattices from each network, then steps/nnet/train_mpe.sh from it.
 seq_train=false
-seq_criterion=smbr     # mmi|bmmi|smbr|mpfe
+seq_criteria="smbr mmi" # one sequence-trained network per criterion (mmi|bmmi|smbr|mpfe) and network
 seq_opts=              # extra options of steps/nnet/train_mpe.sh, e.g. "--num-iters 2 --lr 0.0001"
-seq_aux_ablation=true  # also sequence-train each multi-task network without its auxiliary tasks
+seq_aux_ablation=smbr  # criteria under which each multi-task network is also trained without its auxiliary tasks
 
 help_message="Usage: $0 [options]
 synth_accents recipe: stages 0 corpus synthesis, 1 lang + LM, 2 features, 3 mono, 4 tri1 +
@@ -61,8 +61,9 @@ Options (default):
   --nnet-opts '<opts>'               extra options of steps/nnet/train_mtl.sh, e.g. '--device cuda'
   --test-sets '<set> ...'            ('$test_sets')
   --seq-train <true|false>           stage 9: sequence-train every network ($seq_train)
-  --seq-criterion <c> --seq-opts '<opts>'   its criterion and train_mpe.sh options ($seq_criterion, '$seq_opts')
-  --seq-aux-ablation <true|false>    also without the auxiliary tasks, for the multi-task networks ($seq_aux_ablation)
+  --seq-criteria '<c> ...' --seq-opts '<opts>'   criteria and train_mpe.sh options ('$seq_criteria', '$seq_opts')
+  --seq-aux-ablation '<c> ...'       criteria under which the multi-task networks are also trained
+                                     without their auxiliary tasks ('$seq_aux_ablation'; '': none)
 e.g.: $0 --stage 6 --nnet-seeds '1 2 3 4 5'"
 
 . utils/parse_options.sh || exit 1
@@ -188,28 +189,38 @@ if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
   stage_done 8
 fi
 if $seq_train && [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
-  echo "$0: stage 9: sequence training ($seq_criterion) of the networks ($nnet_seeds)"
+  echo "$0: stage 9: sequence training ($seq_criteria) of the networks ($nnet_seeds)"
   # Per network: numerator alignments and denominator lattices (unigram graph) from it,
-  # train_mpe.sh from its final.pt into exp/<net>_<criterion>_s<seed>, then decoding;
-  # make_results groups these as systems of their own, beside the cross-entropy ones.
-  for s in $nnet_seeds; do
-    for net in nnet_mtl nnet_base; do
-      src=exp/${net}_s$s
-      steps/nnet/align.sh --nj $nj data/train_fbank data/lang $src exp/${net}_ali_s$s
-      steps/nnet/make_denlats.sh --nj $nj data/train_fbank data/lang $src exp/${net}_denlats_s$s
-      variants="keep"
-      $seq_aux_ablation && [ $net == nnet_mtl ] && variants="keep noaux"
-      for v in $variants; do
-        out=exp/${net}_${seq_criterion}_s$s
-        keep=true
-        [ $v == noaux ] && out=exp/${net}_${seq_criterion}_noaux_s$s && keep=false
-        steps/nnet/train_mpe.sh --criterion $seq_criterion --keep-aux-tasks $keep --seed $s $seq_opts \
+  # shared by every criterion; then per criterion train_mpe.sh from its final.pt into
+  # exp/<net>_<criterion>_s<seed> (and exp/nnet_mtl_<criterion>_noaux_s<seed> without the
+  # auxiliary tasks) and decoding. A seed's two networks run at once, as in stage 6;
+  # make_results groups the outputs as systems of their own, beside the cross-entropy ones.
+  seq_train_one() {  # <net> <seed>
+    local net=$1 s=$2 src=exp/$1_s$2 c v out keep
+    steps/nnet/align.sh --nj $nj data/train_fbank data/lang $src exp/${net}_ali_s$s
+    steps/nnet/make_denlats.sh --nj $nj data/train_fbank data/lang $src exp/${net}_denlats_s$s
+    for c in $seq_criteria; do
+      for v in keep noaux; do
+        if [ $v == noaux ]; then
+          [ $net == nnet_mtl ] && echo " $seq_aux_ablation " | grep -q " $c " || continue
+          out=exp/${net}_${c}_noaux_s$s; keep=false
+        else
+          out=exp/${net}_${c}_s$s; keep=true
+        fi
+        steps/nnet/train_mpe.sh --criterion $c --keep-aux-tasks $keep --seed $s $seq_opts \
           data/train_fbank data/lang $src exp/${net}_ali_s$s exp/${net}_denlats_s$s $out
         for part in $test_sets; do
           steps/nnet/decode.sh --cmd "$decode_cmd" --nj $nj exp/tri1/graph data/${part}_fbank $out/decode_$part
         done
       done
     done
+  }
+  for s in $nnet_seeds; do
+    pids=()
+    for net in nnet_mtl nnet_base; do
+      seq_train_one $net $s & pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait $pid; done
   done
   python3 -m mtlhybrid.bin.make_results --test-sets "$test_sets" --seeds "$nnet_seeds" \
     --train-data data/train --baseline nnet_base --elapsed $(( $(date +%s) - start_time )) exp results
