@@ -7,10 +7,12 @@
 #   1 lexicon ($dict_prep), lang dir, n-gram LM on the training transcripts, G.fst, OOV rates
 #   2 MFCC (GMMs) and fbank (networks) features with CMVN
 #   3 monophones on the shortest utterances, alignments
-#   4 triphones on deltas, alignments and lattices of the GMM the networks train on ($gmm)
-#   5 graphs and decoding of the GMM systems ($gmm_systems)
+#   4 triphones on deltas (tri1), then as far as $gmm asks: LDA+MLLT (tri2b) on tri1's
+#     alignments, SAT with fMLLR (tri3b) on tri2b's; alignments of $gmm for the networks
+#   5 graphs and decoding of the GMM systems ($gmm_systems; SAT systems in decode_fmllr.sh's
+#     two passes)
 #   6 per seed: the multi-task network and its single-task baseline (conf/mtl.yaml,
-#     conf/single_task.yaml)
+#     conf/single_task.yaml), and with --adv-config the speaker-adversarial variant
 #   7 hybrid decoding
 #   8 results (python -m mtlhybrid.bin.make_results): results/results.md
 # Stage times go to exp/stage_times.txt.
@@ -36,12 +38,26 @@ tri1_gauss=10000
 tri1_iters=35
 tri1_realign="10 20 30"
 tri1_opts=              # more options of steps/train_deltas.sh (values without spaces)
+# LDA+MLLT (tri2b) and SAT (tri3b): trained in stage 4 when --gmm is tri2b or tri3b.
+tri2b_leaves=2500
+tri2b_gauss=15000
+tri2b_iters=35
+tri2b_realign="10 20 30"
+tri2b_mllt_iters="2 4 6 12"
+tri2b_opts=             # more options of steps/train_lda_mllt.sh (values without spaces)
+tri3b_leaves=2500
+tri3b_gauss=15000
+tri3b_iters=35
+tri3b_realign="10 20 30"
+tri3b_fmllr_iters="2 4 6 12"
+tri3b_opts=             # more options of steps/train_sat.sh (values without spaces)
 gmm_systems="mono tri1" # GMM systems decoded in stage 5
-gmm=tri1                # the GMM whose alignments, lattices and graph the networks use
+gmm=tri1                # the GMM whose alignments and graph the networks use: tri1, tri2b or tri3b
 decode_opts=            # more options of steps/decode.sh and steps/nnet/decode.sh
 nnet_seeds="1 2 3"
 mtl_config=conf/mtl.yaml
 baseline_config=conf/single_task.yaml
+adv_config=             # the speaker-adversarial multi-task network's config (exp/nnet_mtl_spkadv_s<seed>); empty: none
 nnet_opts=              # more options of steps/nnet/train_mtl.sh, e.g. "--set train.epochs=5"
 device=cpu
 results_label=accent    # the utterance label of make_results' per-label table
@@ -61,11 +77,18 @@ stages_help() {
   --tri1-iters <n>                   ($tri1_iters)
   --tri1-realign '<iter> ...'        ('$tri1_realign')
   --tri1-opts '<opts>'               options of steps/train_deltas.sh ('$tri1_opts')
+  --tri2b-leaves <n> --tri2b-gauss <n> --tri2b-iters <n>   LDA+MLLT ($tri2b_leaves, $tri2b_gauss, $tri2b_iters)
+  --tri2b-realign '<iter> ...' --tri2b-mllt-iters '<iter> ...'   ('$tri2b_realign', '$tri2b_mllt_iters')
+  --tri2b-opts '<opts>'              options of steps/train_lda_mllt.sh ('$tri2b_opts')
+  --tri3b-leaves <n> --tri3b-gauss <n> --tri3b-iters <n>   SAT ($tri3b_leaves, $tri3b_gauss, $tri3b_iters)
+  --tri3b-realign '<iter> ...' --tri3b-fmllr-iters '<iter> ...'  ('$tri3b_realign', '$tri3b_fmllr_iters')
+  --tri3b-opts '<opts>'              options of steps/train_sat.sh ('$tri3b_opts')
   --gmm-systems '<sys> ...'          GMM systems decoded ('$gmm_systems')
-  --gmm <sys>                        GMM the networks train on ($gmm)
+  --gmm <tri1|tri2b|tri3b>           GMM the networks train on; stage 4 trains up to it ($gmm)
   --decode-opts '<opts>'             options of the decoders ('$decode_opts')
   --nnet-seeds '<s> ...'             one network of each kind per seed ('$nnet_seeds')
   --mtl-config <yaml> --baseline-config <yaml>   ($mtl_config, $baseline_config)
+  --adv-config <yaml>                speaker-adversarial multi-task network per seed too ('$adv_config': none)
   --nnet-opts '<opts>'               options of steps/nnet/train_mtl.sh ('$nnet_opts')
   --device <cpu|cuda>                where the networks train and run ($device)
 EOF
@@ -161,16 +184,31 @@ run_stages() {
   fi
 
   if in_stages 4; then
-    echo "$0: stage 4: triphone system (deltas), alignments and lattices of $gmm"
+    echo "$0: stage 4: triphone systems up to $gmm, alignments of $gmm for the networks"
+    case $gmm in tri1|tri2b|tri3b) ;; *) echo "$0: --gmm must be tri1, tri2b or tri3b, not '$gmm'" >&2; exit 1 ;; esac
     steps/train_deltas.sh --cmd "$train_cmd" --num-iters $tri1_iters --realign-iters "$tri1_realign" \
       --max-iter-inc $(max_iter_inc $tri1_iters) $tri1_opts $tri1_leaves $tri1_gauss \
       data/$train data/lang exp/mono_ali exp/tri1
-    # TODO(issue 16): LDA+MLLT (tri2b) and SAT (tri3b) go here once steps/train_lda_mllt.sh,
-    # steps/train_sat.sh and steps/align_fmllr.sh are on main: tri1 alignments -> tri2b ->
-    # its alignments -> tri3b; then add them to gmm_systems and pass --gmm tri3b.
-    # Alignments and state-level lattices of the training data: the networks' targets.
-    steps/align_si.sh --cmd "$train_cmd" --nj $nj --generate-lattices true \
-      data/$train data/lang exp/$gmm exp/${gmm}_ali
+    if [ $gmm != tri1 ]; then
+      # As Kaldi's recipes: LDA+MLLT on tri1's alignments, SAT on LDA+MLLT's.
+      steps/align_si.sh --cmd "$train_cmd" --nj $nj data/$train data/lang exp/tri1 exp/tri1_ali
+      steps/train_lda_mllt.sh --cmd "$train_cmd" --num-iters $tri2b_iters --realign-iters "$tri2b_realign" \
+        --mllt-iters "$tri2b_mllt_iters" --max-iter-inc $(max_iter_inc $tri2b_iters) $tri2b_opts \
+        $tri2b_leaves $tri2b_gauss data/$train data/lang exp/tri1_ali exp/tri2b
+    fi
+    if [ $gmm == tri3b ]; then
+      steps/align_si.sh --cmd "$train_cmd" --nj $nj data/$train data/lang exp/tri2b exp/tri2b_ali
+      steps/train_sat.sh --cmd "$train_cmd" --num-iters $tri3b_iters --realign-iters "$tri3b_realign" \
+        --fmllr-iters "$tri3b_fmllr_iters" --max-iter-inc $(max_iter_inc $tri3b_iters) $tri3b_opts \
+        $tri3b_leaves $tri3b_gauss data/$train data/lang exp/tri2b_ali exp/tri3b
+      # The networks' targets: speaker-independent first pass, fMLLR per speaker, final alignment.
+      steps/align_fmllr.sh --cmd "$train_cmd" --nj $nj data/$train data/lang exp/tri3b exp/tri3b_ali
+    else
+      # Alignments and state-level lattices of the training data: the networks' targets (the
+      # lattices for lattice-based training; the networks of stage 6 read the alignments only).
+      steps/align_si.sh --cmd "$train_cmd" --nj $nj --generate-lattices true \
+        data/$train data/lang exp/$gmm exp/${gmm}_ali
+    fi
     stage_done 4
   fi
 
@@ -180,7 +218,12 @@ run_stages() {
     for sys in $gmm_systems; do
       utils/mkgraph.sh data/lang_test exp/$sys exp/$sys/graph
       for x in $test_sets; do
-        steps/decode.sh --cmd "$decode_cmd" --nj $decode_nj $decode_opts exp/$sys/graph data/$x exp/$sys/decode_$x
+        if [ -f exp/$sys/final.alimdl ]; then
+          # A SAT system: speaker-independent pass (decode_$x.si), fMLLR per speaker, adapted passes.
+          steps/decode_fmllr.sh --cmd "$decode_cmd" --nj $decode_nj $decode_opts exp/$sys/graph data/$x exp/$sys/decode_$x
+        else
+          steps/decode.sh --cmd "$decode_cmd" --nj $decode_nj $decode_opts exp/$sys/graph data/$x exp/$sys/decode_$x
+        fi
       done
     done
     stage_done 5
@@ -188,7 +231,7 @@ run_stages() {
 
   if in_stages 6; then
     echo "$0: stage 6: multi-task networks and single-task baselines (seeds $nnet_seeds)"
-    # A seed's two networks train at once, one thread each: two cores stay busy.
+    # A seed's networks train at once, one thread each: two cores stay busy.
     local s pid pids
     for s in $nnet_seeds; do
       pids=()
@@ -196,6 +239,10 @@ run_stages() {
         data/${train}_fbank data/lang exp/${gmm}_ali exp/nnet_mtl_s$s & pids+=($!)
       steps/nnet/train_mtl.sh --cmd "$train_cmd" --config $baseline_config --set train.seed=$s --device $device $nnet_opts \
         data/${train}_fbank data/lang exp/${gmm}_ali exp/nnet_base_s$s & pids+=($!)
+      if [ -n "$adv_config" ]; then
+        steps/nnet/train_mtl.sh --cmd "$train_cmd" --config $adv_config --set train.seed=$s --device $device $nnet_opts \
+          data/${train}_fbank data/lang exp/${gmm}_ali exp/nnet_mtl_spkadv_s$s & pids+=($!)
+      fi
       for pid in "${pids[@]}"; do wait $pid; done  # set -e: a failed training stops the run
     done
     stage_done 6
@@ -206,7 +253,7 @@ run_stages() {
     local s sys x pid pids
     for s in $nnet_seeds; do
       pids=()
-      for sys in nnet_mtl_s$s nnet_base_s$s; do
+      for sys in nnet_mtl_s$s nnet_base_s$s ${adv_config:+nnet_mtl_spkadv_s$s}; do
         for x in $test_sets; do
           steps/nnet/decode.sh --cmd "$decode_cmd" --nj $decode_nj --device $device $decode_opts \
             exp/$gmm/graph data/${x}_fbank exp/$sys/decode_$x

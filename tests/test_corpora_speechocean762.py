@@ -286,6 +286,31 @@ def test_recipe_downloads_when_the_corpus_is_missing(tmp_path, voices, script_en
     assert "--download true" in res.stderr
 
 
+def test_unknown_gmm_is_refused_before_any_training(tmp_path, script_env):
+    s5 = recipe_copy(tmp_path)
+    res = run_recipe(s5, "--stage", "4", "--gmm", "tri4", env=script_env)
+    assert res.returncode == 1
+    assert "--gmm must be tri1, tri2b or tri3b, not 'tri4'" in res.stderr
+    assert not (s5 / "exp").exists()
+
+
+def test_run_adapt_usage_and_missing_inputs(tmp_path, script_env):
+    s5 = recipe_copy(tmp_path)
+    res = subprocess.run(["local/run_adapt.sh", "--help"], cwd=s5, env=script_env, capture_output=True, text=True)
+    assert res.returncode == 0
+    for opt in ("--src-nnet", "--adapt-sizes", "--scratch-config", "--gmm"):
+        assert opt in res.stdout, opt
+    res = subprocess.run(["local/run_adapt.sh", "--adapt-sizes", "10:5 some:3"], cwd=s5, env=script_env,
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "bad --adapt-sizes entry 'some:3'" in res.stderr
+    res = subprocess.run(["local/run_adapt.sh", "--src-nnet", str(tmp_path / "none")], cwd=s5, env=script_env,
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert f"no such file {tmp_path}/none/final.pt" in res.stderr
+    assert "--src-nnet" in res.stderr
+
+
 def test_run_sh_usage(script_env):
     res = subprocess.run(["./run.sh", "--help"], cwd=RECIPE, env=script_env, capture_output=True, text=True)
     assert res.returncode == 0

@@ -136,3 +136,29 @@ def test_unknown_label_and_bad_config_are_named(setup, capsys, tmp_path):
     assert rc == 1
     assert "train.learning_rate" in err
     assert str(cfg) in err
+
+
+def test_speaker_adversarial_head_validates_on_held_out_speakers(setup, capsys, tmp_path):
+    # The validation speakers are new to a speaker head: an adversarial one leaves them
+    # unscored (every other task is still validated on them); any other head refuses them.
+    r = setup
+    held_out = tmp_path / "dev"
+    held_out.mkdir()
+    for f in ("feats.scp", "cmvn.scp", "utt2accent"):
+        (held_out / f).write_bytes((r / "data/dev" / f).read_bytes())
+    (held_out / "utt2spk").write_text("".join(f"{line.split()[0]} new_{line.split()[1]}\n"
+                                             for line in (r / "data/dev/utt2spk").read_text().splitlines()))
+    (held_out / "cmvn.scp").write_text("".join(f"new_{line}\n" for line in (r / "data/dev/cmvn.scp").read_text().splitlines()))
+    speaker = "  - {name: speaker, source: label, label: spk, layer: 1, weight: 0.1, adversarial: true}\nmodel:"
+    cfg = tmp_path / "adv.yaml"
+    cfg.write_text(CONFIG.replace("model:", speaker, 1).replace("epochs: 12", "epochs: 1"))
+    args = [str(cfg), str(tmp_path / "exp"), "--data", str(r / "data/train"), "--ali", str(r / "exp/ali_train"),
+            "--lang", str(r / "lang"), "--valid-data", str(held_out), "--valid-ali", str(r / "exp/ali_dev")]
+    capsys.readouterr()
+    assert nnet_train.main(args) == 0, capsys.readouterr().err
+    log = (tmp_path / "exp" / "train_log.csv").read_text().splitlines()
+    assert "valid_accent_acc" in log[0]
+    assert "valid_speaker_acc" not in log[0]
+    cfg.write_text(cfg.read_text().replace("adversarial: true", "adversarial: false"))
+    assert nnet_train.main(args[:1] + [str(tmp_path / "exp2")] + args[2:]) == 1
+    assert "label 'new_jackson' is not one of" in capsys.readouterr().err

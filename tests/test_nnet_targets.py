@@ -71,6 +71,16 @@ def test_utt_labels_known_classes_and_errors(tmp_path):
         load_utt_labels(tmp_path, "speaker")
 
 
+def test_utt_labels_outside_the_classes_can_be_left_unlabelled(tmp_path):
+    # Validation speakers of a speaker-adversarial head are not among its training speakers.
+    (tmp_path / "utt2spk").write_text("a s1\nb s9\nc s2\n")
+    tt = load_utt_labels(tmp_path, "spk", classes=["s1", "s2"], unknown="skip")
+    assert tt.targets == {"a": 0, "c": 1}
+    assert tt.identity.class_names == ["s1", "s2"]
+    with pytest.raises(DataError, match="label 's9' is not one of"):
+        load_utt_labels(tmp_path, "spk", classes=["s1", "s2"])
+
+
 def test_priors_from_counts_with_floor(tmp_path):
     counts = count_pdfs({"u": np.array([0, 0, 1, 3, -100])}, 5)
     assert counts.tolist() == [2, 1, 0, 1, 0]

@@ -26,7 +26,8 @@ def test_recipe_sources_the_shared_stages(corpus, script_env):
     assert stages.resolve() == (EGS.parent / "local" / "public_corpus_stages.sh").resolve()
     res = subprocess.run(["./run.sh", "--help"], cwd=s5, env=script_env, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
-    for opt in ("--stage", "--stop-stage", "--nnet-seeds", "--baseline-config", "--tri1-leaves", "--lm-order"):
+    for opt in ("--stage", "--stop-stage", "--nnet-seeds", "--baseline-config", "--tri1-leaves", "--lm-order",
+                "--tri2b-leaves", "--tri3b-gauss", "--tri3b-fmllr-iters", "--gmm", "--adv-config"):
         assert opt in res.stdout, (corpus, opt)
     res = subprocess.run(["./run.sh", "--no-such-option", "1"], cwd=s5, env=script_env, capture_output=True, text=True)
     assert res.returncode == 1
@@ -58,3 +59,13 @@ def test_every_path_sh_sources_the_common_file():
     assert lc_all == "C"
     assert pythonpath.split(":")[0] == root
     assert res.stdout.splitlines()[1] == f"{s5}/utils/run.pl"
+
+
+def test_speaker_adversarial_variant_adds_one_reversed_speaker_head():
+    conf = EGS / "speechocean762" / "s5" / "conf"
+    mtl, adv = load_config(conf / "mtl.yaml"), load_config(conf / "mtl_spkadv.yaml")
+    assert [t.to_dict() for t in adv.tasks[:-1]] == [t.to_dict() for t in mtl.tasks]
+    spk = adv.tasks[-1]
+    assert (spk.source, spk.label, spk.adversarial) == ("label", "spk", True)
+    assert adv.to_dict()["model"] == mtl.to_dict()["model"]
+    assert adv.to_dict()["train"] == mtl.to_dict()["train"]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # speechocean762 (OpenSLR 101): real read English by Mandarin speakers, adults and children.
-# The toolkit's first real continuous-speech recipe: GMM systems (mono, tri1), then per seed
-# the multi-task network (senones + monophones + age group + gender) beside its single-task
+# The toolkit's first real continuous-speech recipe: GMM systems (mono, tri1, LDA+MLLT tri2b,
+# SAT tri3b), then on tri3b's alignments per seed the multi-task network (senones + monophones + age group + gender) beside its single-task
 # baseline, decoded with a trigram LM of the training transcripts. Dev is a set of whole
 # speakers held out of train/, balanced by age group and gender; the corpus's test/ (when
 # the corpus folder has it) is decoded but never used for a choice. Stage 0 is this
@@ -32,12 +32,28 @@ tri1_leaves=1000
 tri1_gauss=6000
 tri1_iters=15
 tri1_realign="5 10"
+# LDA+MLLT and SAT at the sizes of Kaldi's reference run (1,500 leaves / 10,000 Gaussians),
+# on the same light schedule as tri1.
+tri2b_leaves=1500
+tri2b_gauss=10000
+tri2b_iters=15
+tri2b_realign="5 10"
+tri2b_mllt_iters="2 4 6"
+tri3b_leaves=1500
+tri3b_gauss=10000
+tri3b_iters=15
+tri3b_realign="5 10"
+tri3b_fmllr_iters="2 4 6"
+gmm_systems="mono tri1 tri2b tri3b"
+gmm=tri3b                # the networks train on tri3b's (fMLLR) alignments and decode with its graph
+adv_config=              # conf/mtl_spkadv.yaml: also the speaker-adversarial network per seed (off: time)
 results_label=age_group
 
 help_message="Usage: $0 [options]
 speechocean762 recipe: stage 0 corpus (download when missing) and data dirs train/dev[/test]
-(local/data_prep.sh); stages 1-8 as local/stages.sh (lang + LM, features, mono, tri1, GMM
-decoding, networks, hybrid decoding, results).
+(local/data_prep.sh); stages 1-8 as local/stages.sh (lang + LM, features, mono, tri1 + tri2b
+(LDA+MLLT) + tri3b (SAT), GMM decoding, networks, hybrid decoding, results).
+Adaptation of a synth_accents network to this corpus: local/run_adapt.sh (after stage 4).
 Options (default):
   --corpus-dir <dir>                 train/, WAVE/, resource/ [test/] (../shared/data/speechocean762 or corpus/speechocean762)
   --download <true|false>            download the corpus when it is missing ($download)
