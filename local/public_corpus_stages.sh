@@ -57,6 +57,8 @@ decode_opts=            # more options of steps/decode.sh and steps/nnet/decode.
 nnet_seeds="1 2 3"
 mtl_config=conf/mtl.yaml
 baseline_config=conf/single_task.yaml
+nnet_feats=fbank        # the networks' input: fbank (data/<set>_fbank), or gmm: $gmm's own features (LDA+MLLT,
+                        # with tri3b fMLLR-adapted by the transforms of its alignment and decoding)
 adv_config=             # the speaker-adversarial multi-task network's config (exp/nnet_mtl_spkadv_s<seed>); empty: none
 nnet_opts=              # more options of steps/nnet/train_mtl.sh, e.g. "--set train.epochs=5"
 device=cpu
@@ -88,6 +90,7 @@ stages_help() {
   --decode-opts '<opts>'             options of the decoders ('$decode_opts')
   --nnet-seeds '<s> ...'             one network of each kind per seed ('$nnet_seeds')
   --mtl-config <yaml> --baseline-config <yaml>   ($mtl_config, $baseline_config)
+  --nnet-feats <fbank|gmm>           the networks' input: fbank, or the GMM's (fMLLR) features ($nnet_feats)
   --adv-config <yaml>                speaker-adversarial multi-task network per seed too ('$adv_config': none)
   --nnet-opts '<opts>'               options of steps/nnet/train_mtl.sh ('$nnet_opts')
   --device <cpu|cuda>                where the networks train and run ($device)
@@ -130,6 +133,28 @@ print_oov_rates() {
       END { printf "%s: %d of %d words out of the vocabulary (%.2f%%)\n", set, o, n, n ? 100 * o / n : 0 }' \
       data/lang_test/words.txt data/$x/text
   done
+}
+
+# The networks' input for data/<set>: sets nnet_data (data/<set>_fbank or data/<set>_gmm) and
+# nnet_feat_opts (train_mtl.sh options). With --nnet-feats gmm, data/<set>_gmm holds $gmm's
+# features (steps/nnet/make_fmllr_feats.sh; a SAT system's with the fMLLR transforms of
+# <transform-dir>), already normalised, and the mel-axis warping of the configs is off.
+nnet_inputs() {
+  local data=$1 transform_dir=$2 name
+  name=$(basename $data)
+  case $nnet_feats in
+    fbank) nnet_data=${data}_fbank; nnet_feat_opts=() ;;
+    gmm)
+      nnet_data=${data}_gmm
+      nnet_feat_opts=(--cmvn-opts "--apply-cmvn false" --set augment.freq_warp=0)
+      if [ -f exp/$gmm/final.alimdl ]; then
+        steps/nnet/make_fmllr_feats.sh --cmd "$train_cmd" --transform-dir $transform_dir \
+          $nnet_data $data exp/$gmm exp/make_gmm_feats/$name gmm_feats
+      else
+        steps/nnet/make_fmllr_feats.sh --cmd "$train_cmd" --nj $nj $nnet_data $data exp/$gmm exp/make_gmm_feats/$name gmm_feats
+      fi ;;
+    *) echo "$0: --nnet-feats must be fbank or gmm, not '$nnet_feats'" >&2; exit 1 ;;
+  esac
 }
 
 run_stages() {
@@ -233,15 +258,16 @@ run_stages() {
     echo "$0: stage 6: multi-task networks and single-task baselines (seeds $nnet_seeds)"
     # A seed's networks train at once, one thread each: two cores stay busy.
     local s pid pids
+    nnet_inputs data/$train exp/${gmm}_ali
     for s in $nnet_seeds; do
       pids=()
       steps/nnet/train_mtl.sh --cmd "$train_cmd" --config $mtl_config --set train.seed=$s --device $device $nnet_opts \
-        data/${train}_fbank data/lang exp/${gmm}_ali exp/nnet_mtl_s$s & pids+=($!)
+        "${nnet_feat_opts[@]}" $nnet_data data/lang exp/${gmm}_ali exp/nnet_mtl_s$s & pids+=($!)
       steps/nnet/train_mtl.sh --cmd "$train_cmd" --config $baseline_config --set train.seed=$s --device $device $nnet_opts \
-        data/${train}_fbank data/lang exp/${gmm}_ali exp/nnet_base_s$s & pids+=($!)
+        "${nnet_feat_opts[@]}" $nnet_data data/lang exp/${gmm}_ali exp/nnet_base_s$s & pids+=($!)
       if [ -n "$adv_config" ]; then
         steps/nnet/train_mtl.sh --cmd "$train_cmd" --config $adv_config --set train.seed=$s --device $device $nnet_opts \
-          data/${train}_fbank data/lang exp/${gmm}_ali exp/nnet_mtl_spkadv_s$s & pids+=($!)
+          "${nnet_feat_opts[@]}" $nnet_data data/lang exp/${gmm}_ali exp/nnet_mtl_spkadv_s$s & pids+=($!)
       fi
       for pid in "${pids[@]}"; do wait $pid; done  # set -e: a failed training stops the run
     done
@@ -251,12 +277,16 @@ run_stages() {
   if in_stages 7; then
     echo "$0: stage 7: hybrid decoding with the $gmm graph"
     local s sys x pid pids
+    for x in $test_sets; do
+      # with --nnet-feats gmm: the transforms of the GMM's decoding of $x (stage 5)
+      nnet_inputs data/$x exp/$gmm/decode_$x
+    done
     for s in $nnet_seeds; do
       pids=()
       for sys in nnet_mtl_s$s nnet_base_s$s ${adv_config:+nnet_mtl_spkadv_s$s}; do
         for x in $test_sets; do
           steps/nnet/decode.sh --cmd "$decode_cmd" --nj $decode_nj --device $device $decode_opts \
-            exp/$gmm/graph data/${x}_fbank exp/$sys/decode_$x
+            exp/$gmm/graph data/${x}_$nnet_feats exp/$sys/decode_$x
         done & pids+=($!)
       done
       for pid in "${pids[@]}"; do wait $pid; done

@@ -286,11 +286,14 @@ def test_recipe_downloads_when_the_corpus_is_missing(tmp_path, voices, script_en
     assert "--download true" in res.stderr
 
 
-def test_unknown_gmm_is_refused_before_any_training(tmp_path, script_env):
+def test_unknown_gmm_or_nnet_feats_is_refused_before_any_work(tmp_path, script_env):
     s5 = recipe_copy(tmp_path)
     res = run_recipe(s5, "--stage", "4", "--gmm", "tri4", env=script_env)
     assert res.returncode == 1
     assert "--gmm must be tri1, tri2b or tri3b, not 'tri4'" in res.stderr
+    res = run_recipe(s5, "--stage", "6", "--nnet-feats", "mfcc", env=script_env)
+    assert res.returncode == 1
+    assert "--nnet-feats must be fbank or gmm, not 'mfcc'" in res.stderr
     assert not (s5 / "exp").exists()
 
 

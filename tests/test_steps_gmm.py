@@ -327,3 +327,34 @@ def test_rerun_into_a_gmm_dir_with_other_options_is_refused(gmm_systems):
     assert res.returncode != 0
     assert "numleaves: 120 -> 150" in res.stderr
     assert (w / "exp/mono/final.mdl").resolve().read_bytes() == before
+
+
+def test_make_fmllr_feats_writes_what_the_sat_system_sees(sat_system, tmp_path):
+    # The networks' --nnet-feats gmm input: tri3b's features with the training speakers'
+    # transforms, as a data dir of plain (normalised) features, labels and text copied.
+    from mtlhybrid.features.reader import FeatureReader
+    from mtlhybrid.transform.io import read_matrix, read_transforms
+    from mtlhybrid.utils.kaldi_io import read_scp_matrices
+
+    w = sat_system.parent.parent
+    out = tmp_path / "train_fmllr"
+    run(f"steps/nnet/make_fmllr_feats.sh --transform-dir {sat_system} {out} {w}/data/train {sat_system} "
+        f"{tmp_path}/log {tmp_path}/feats")
+    feats = dict(read_scp_matrices(out / "feats.scp"))
+    train = w / "data/train"
+    assert set(feats) == {line.split()[0] for line in (train / "text").read_text().splitlines()}
+    assert (out / "text").read_text() == (train / "text").read_text()
+    assert not (out / "cmvn.scp").exists()
+    trans = {}
+    for n in (1, 2):
+        trans.update(read_transforms(f"ark:{sat_system}/trans.{n}"))
+    ref = FeatureReader(train, apply_cmvn=True, splice=(3, 3), transform=read_matrix(sat_system / "final.mat"),
+                        speaker_transforms=trans)
+    utt = sorted(feats)[0]
+    assert feats[utt].shape[1] == 40
+    assert np.allclose(feats[utt], ref[utt], atol=1e-4)
+    # A SAT system without transforms for these speakers is refused, naming the speaker.
+    res = run(f"steps/nnet/make_fmllr_feats.sh --transform-dir {sat_system}/decode_test {tmp_path}/bad {w}/data/train "
+              f"{sat_system} {tmp_path}/log2 {tmp_path}/feats2", check=False)
+    assert res.returncode != 0
+    assert "no transform for speaker" in "".join(p.read_text() for p in (tmp_path / "log2").glob("*.log"))
