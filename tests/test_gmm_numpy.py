@@ -1,0 +1,134 @@
+"""The numpy GMM kernels of the CPU tools equal the torch ones, and those tools never import torch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from mtlhybrid.gmm.accumulate import AccumAmDiagGmm, load_accs
+from mtlhybrid.gmm.diag_gmm import AmDiagGmm
+from mtlhybrid.gmm.mixup import split_to_total
+from mtlhybrid.gmm.numpy_gmm import NumpyAmDiagGmm, NumpyGmmAccs
+from mtlhybrid.hmm.model_file import load_model
+from mtlhybrid.hmm.tree import ContextDependency
+from mtlhybrid.utils.kaldi_io import read_matrices_rspecifier, write_int_vectors, write_matrices_ark_scp
+
+from test_gmm_tools import TOPO, _equal_alignment, _mfcc
+
+torch.set_num_threads(1)
+
+
+def _fsdd_frames(fsdd_dir, n_per_digit=3):
+    feats = [_mfcc(fsdd_dir / "recordings" / f"{d}_jackson_{t}.wav") for d in range(10) for t in range(n_per_digit)]
+    pdfs = [np.full(len(f), i % 12) for i, f in enumerate(feats)]
+    return np.concatenate(feats), np.concatenate(pdfs)
+
+
+@pytest.mark.parametrize("target_gauss", [30, 120])  # few slots (plain layout) and uneven ones (packed rows)
+def test_numpy_kernels_equal_torch(fsdd_dir, target_gauss):
+    x, pdf = _fsdd_frames(fsdd_dir)
+    am = AmDiagGmm.init_single_gaussians(torch.from_numpy(x), torch.from_numpy(pdf), 12)
+    occs = torch.from_numpy(np.bincount(pdf, minlength=12).astype(np.float64) ** 2)  # uneven targets
+    split_to_total(am, occs, target_gauss, power=1.0, min_count=1.0, generator=torch.Generator().manual_seed(1))
+    # break the symmetry of the split pairs with one EM pass, so that posteriors are not all 1/2
+    acc_t = AccumAmDiagGmm.for_model(am)
+    acc_t.accumulate(am, torch.from_numpy(x), torch.from_numpy(pdf))
+    from mtlhybrid.gmm.mle import mle_update
+    mle_update(am, acc_t, min_gaussian_occupancy=1.0)
+    counts = am.num_gauss_per_pdf.numpy()
+    assert counts.max() > counts.min()
+    npam = NumpyAmDiagGmm.from_dict(am.to_dict())
+
+    want = am.log_likelihoods(torch.from_numpy(x)).numpy()
+    got = npam.log_likelihoods(x)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-3)
+
+    acc_t = AccumAmDiagGmm.for_model(am)
+    tot_t = acc_t.accumulate(am, torch.from_numpy(x), torch.from_numpy(pdf), chunk=500)
+    acc_n = NumpyGmmAccs.for_model(npam)
+    tot_n = acc_n.accumulate(npam, x, pdf, chunk=700)  # chunking must not matter either
+    assert tot_n == pytest.approx(tot_t, rel=1e-6)
+    assert acc_n.total_frames == acc_t.total_frames == len(x)
+    np.testing.assert_allclose(acc_n.occ, acc_t.occ.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(acc_n.mean_acc, acc_t.mean_acc.numpy(), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(acc_n.var_acc, acc_t.var_acc.numpy(), rtol=1e-4, atol=1e-2)
+    assert acc_n.occ.sum() == pytest.approx(len(x))
+
+
+_NO_TORCH_RUNNER = """
+import runpy, sys
+tool, argv = sys.argv[1], sys.argv[2:]
+sys.argv = [tool] + argv
+try:
+    runpy.run_module("mtlhybrid.bin." + tool, run_name="__main__")
+except SystemExit as e:
+    code = e.code
+else:
+    code = 0
+sys.stderr.write("TORCH_IMPORTED=%s\\n" % ("torch" in sys.modules))
+sys.exit(code)
+"""
+
+
+def _run_tool(tool, args, env, stdout=None):
+    r = subprocess.run([sys.executable, "-c", _NO_TORCH_RUNNER, tool] + [str(a) for a in args], env=env,
+                       stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE, text=stdout is None)
+    err = r.stderr if isinstance(r.stderr, str) else r.stderr.decode()
+    assert r.returncode == 0, err
+    assert "TORCH_IMPORTED=False" in err, f"{tool} imported torch"
+    return r
+
+
+def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
+    """gmm_acc_stats_ali, gmm_sum_accs and gmm_compute_likes on CPU: numpy only, same results as --device torch."""
+    from mtlhybrid.bin import gmm_init_mono
+
+    data = tmp_path / "data"
+    data.mkdir()
+    feats = {f"{d}_{spk}_{t}": _mfcc(fsdd_dir / "recordings" / f"{d}_{spk}_{t}.wav")
+             for d in range(3) for spk in ("jackson", "theo") for t in range(2)}
+    write_matrices_ark_scp(data / "feats.ark", data / "feats.scp", sorted(feats.items()))
+    (data / "utt2spk").write_text("".join(f"{u} {u.split('_')[1]}\n" for u in sorted(feats)))
+    (tmp_path / "topo").write_text(TOPO)
+    nocmvn = ["--apply-cmvn", "false"]
+    assert gmm_init_mono.main(nocmvn + ["--train-feats", str(data), str(tmp_path / "topo"), "13",
+                                        str(tmp_path / "0.mdl"), str(tmp_path / "tree")]) == 0
+    tm, _ = load_model(tmp_path / "0.mdl")
+    tree = ContextDependency.read(tmp_path / "tree")
+    utts = sorted(feats)
+    write_int_vectors(tmp_path / "ali.gz", {u: _equal_alignment(tm, tree, int(u[0]) + 1, len(feats[u])) for u in utts})
+    env = {**os.environ, "PYTHONPATH": str(repo_root)}
+
+    _run_tool("gmm_acc_stats_ali", nocmvn + [tmp_path / "0.mdl", data, f"ark:gunzip -c {tmp_path}/ali.gz|",
+                                             tmp_path / "a.acc"], env)
+    _run_tool("gmm_sum_accs", [tmp_path / "sum.acc", tmp_path / "a.acc", tmp_path / "a.acc"], env)
+    with open(tmp_path / "likes.ark", "wb") as out:
+        _run_tool("gmm_compute_likes", nocmvn + [tmp_path / "0.mdl", data, "ark:-"], env, stdout=out)
+
+    a, counts = load_accs(tmp_path / "a.acc")
+    s, scounts = load_accs(tmp_path / "sum.acc")
+    assert a.total_frames == sum(len(f) for f in feats.values())
+    assert s.total_frames == 2 * a.total_frames
+    np.testing.assert_allclose(s.mean_acc.numpy(), 2 * a.mean_acc.numpy())
+    np.testing.assert_allclose(scounts.numpy(), 2 * counts.numpy())
+
+    # the same statistics and scores from the torch kernels (what --device cuda runs)
+    _, am_dict = load_model(tmp_path / "0.mdl")
+    am = AmDiagGmm.from_dict(am_dict)
+    ref = AccumAmDiagGmm.for_model(am)
+    pdf_of = {u: tm.tid2pdf[np.asarray(_equal_alignment(tm, tree, int(u[0]) + 1, len(feats[u])))] for u in utts}
+    for u in utts:
+        ref.accumulate(am, torch.from_numpy(feats[u]), torch.from_numpy(pdf_of[u].astype(np.int64)))
+    np.testing.assert_allclose(a.occ.numpy(), ref.occ.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(a.mean_acc.numpy(), ref.mean_acc.numpy(), rtol=1e-5, atol=1e-6)
+    assert a.total_log_like == pytest.approx(ref.total_log_like, rel=1e-6)
+    likes = dict(read_matrices_rspecifier(f"ark:{tmp_path}/likes.ark"))
+    assert sorted(likes) == utts
+    for u in utts:
+        np.testing.assert_allclose(likes[u], am.log_likelihoods(torch.from_numpy(feats[u])).numpy(), rtol=1e-5, atol=2e-3)
