@@ -61,6 +61,72 @@ def test_numpy_kernels_equal_torch(fsdd_dir, target_gauss):
     assert acc_n.occ.sum() == pytest.approx(len(x))
 
 
+def test_numpy_mle_and_mixup_equal_torch(fsdd_dir):
+    """gmm-est's numpy M-step equals the torch one; mixing up makes the same splits (random directions aside)."""
+    from mtlhybrid.gmm import numpy_gmm
+    from mtlhybrid.gmm.mle import MleOptions, mle_update
+
+    x, pdf = _fsdd_frames(fsdd_dir)
+    am = AmDiagGmm.init_single_gaussians(torch.from_numpy(x), torch.from_numpy(pdf), 12)
+    split_to_total(am, torch.from_numpy(np.bincount(pdf, minlength=12).astype(np.float64) ** 2), 90, power=1.0,
+                   min_count=1.0, generator=torch.Generator().manual_seed(1))
+    acc_t = AccumAmDiagGmm.for_model(am)
+    acc_t.accumulate(am, torch.from_numpy(x), torch.from_numpy(pdf))
+    npam = NumpyAmDiagGmm.from_dict(am.to_dict())
+    acc_n = NumpyGmmAccs(acc_t.occ.numpy().copy(), acc_t.mean_acc.numpy().copy(), acc_t.var_acc.numpy().copy(),
+                         acc_t.total_log_like, acc_t.total_frames)
+    # occupancy 40 removes some Gaussians (pdfs keep their last one): the compaction path is exercised
+    opts = MleOptions(min_gaussian_occupancy=40.0)
+    new_np, st_n = numpy_gmm.mle_update(npam, acc_n, opts)
+    st_t = mle_update(am, acc_t, opts)
+    assert st_t.removed_gaussians > 0
+    assert (st_n.removed_gaussians, st_n.floored_elements, st_n.kept_low_count_gaussians) == \
+        (st_t.removed_gaussians, st_t.floored_elements, st_t.kept_low_count_gaussians)
+    assert st_n.objf_before == pytest.approx(st_t.objf_before, rel=1e-9)
+    assert st_n.objf_after == pytest.approx(st_t.objf_after, rel=1e-9)
+    want = am.to_dict()
+    got = numpy_gmm.model_dict(new_np)
+    np.testing.assert_array_equal(got["num_gauss_per_pdf"], want["num_gauss_per_pdf"].numpy())
+    for k in ("weights", "means", "variances"):
+        assert got[k].shape == tuple(want[k].shape)
+        np.testing.assert_allclose(got[k], want[k].numpy(), rtol=1e-6, atol=1e-6)
+
+    # mixing up: no perturbation -> identical models; with it -> means moved apart symmetrically
+    occs = acc_n.occ.sum(1)
+    flat = numpy_gmm.split_to_total(new_np, occs, 150, power=0.2, perturb_factor=0.0, min_count=5.0)
+    split_to_total(am, torch.from_numpy(occs), 150, power=0.2, perturb_factor=0.0, min_count=5.0)
+    assert flat.total_gauss == am.total_gauss > new_np.total_gauss
+    np.testing.assert_array_equal(flat.num_gauss_per_pdf, am.num_gauss_per_pdf.numpy())
+    for k in ("weights", "means", "variances"):
+        np.testing.assert_allclose(getattr(flat, k), getattr(am, k).numpy(), rtol=1e-6, atol=1e-6)
+    moved = numpy_gmm.split_to_total(new_np, occs, 150, power=0.2, perturb_factor=0.01, min_count=5.0,
+                                     rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(moved.weights, flat.weights)
+    np.testing.assert_array_equal(moved.variances, flat.variances)
+    assert 0 < np.abs(moved.means - flat.means).max() < 0.1 * np.sqrt(flat.variances.max())
+
+
+def test_torch_file_written_without_torch_reads_back(tmp_path):
+    """The torch-free writer's files read back with torch.load(weights_only=True), tensors equal."""
+    from mtlhybrid.gmm.numpy_gmm import model_dict
+    from mtlhybrid.utils.torch_file import load_torch_file, save_torch_file
+
+    rng = np.random.default_rng(0)
+    am = NumpyAmDiagGmm(rng.random((4, 3), dtype=np.float32), rng.standard_normal((4, 3, 5)).astype(np.float32),
+                        rng.random((4, 3, 5), dtype=np.float32) + 0.5, np.array([3, 1, 2, 3]))
+    obj = {"format": "x", "acoustic_model": model_dict(am), "nested": [1, (2.5, None, True), {"s": "t"}]}
+    with open(tmp_path / "m.pt", "wb") as f:
+        save_torch_file(obj, f)
+    back = torch.load(tmp_path / "m.pt", weights_only=True)
+    assert back["nested"] == [1, (2.5, None, True), {"s": "t"}]
+    for k in ("weights", "means", "variances", "num_gauss_per_pdf"):
+        np.testing.assert_array_equal(back["acoustic_model"][k].numpy(), obj["acoustic_model"][k])
+    am_t = AmDiagGmm.from_dict(back["acoustic_model"])
+    assert am_t.total_gauss == 9
+    again = load_torch_file(tmp_path / "m.pt")
+    np.testing.assert_array_equal(again["acoustic_model"]["means"], obj["acoustic_model"]["means"])
+
+
 _NO_TORCH_RUNNER = """
 import runpy, sys
 tool, argv = sys.argv[1], sys.argv[2:]
@@ -108,6 +174,11 @@ def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
     _run_tool("gmm_acc_stats_ali", nocmvn + [tmp_path / "0.mdl", data, f"ark:gunzip -c {tmp_path}/ali.gz|",
                                              tmp_path / "a.acc"], env)
     _run_tool("gmm_sum_accs", [tmp_path / "sum.acc", tmp_path / "a.acc", tmp_path / "a.acc"], env)
+    _run_tool("gmm_est", ["--min-gaussian-occupancy", "3", "--mix-up", "12", "--min-count", "5", tmp_path / "0.mdl",
+                          f"{sys.executable} -m mtlhybrid.bin.gmm_sum_accs - {tmp_path}/a.acc |", tmp_path / "1.mdl"], env)
+    tm1, am1 = load_model(tmp_path / "1.mdl")  # written without torch, read by torch and by load_model
+    assert int(torch.load(tmp_path / "1.mdl", weights_only=True)["acoustic_model"]["num_gauss_per_pdf"].sum()) == 12
+    assert not np.allclose(tm1.log_probs, tm.log_probs)  # transitions re-estimated
     with open(tmp_path / "likes.ark", "wb") as out:
         _run_tool("gmm_compute_likes", nocmvn + [tmp_path / "0.mdl", data, "ark:-"], env, stdout=out)
 

@@ -225,3 +225,175 @@ class NumpyGmmAccs:
         self.total_log_like += total
         self.total_frames += float(x_all.shape[0])
         return total
+
+
+# ---- M-step and mixing up (gmm-est), as mle.mle_update and mixup.split_to_total ----------------
+
+
+def _with_params(am: NumpyAmDiagGmm, weights, means, variances, counts) -> NumpyAmDiagGmm:
+    """A float32 model from packed float64 parameters, padding cleared and unused columns dropped."""
+    counts = np.asarray(counts, dtype=np.int64)
+    g = max(1, int(counts.max()))
+    valid = np.arange(weights.shape[1])[None, :] < counts[:, None]
+    w = np.where(valid, weights, 0.0)[:, :g]
+    m = np.where(valid[..., None], means, 0.0)[:, :g]
+    v = np.where(valid[..., None], variances, 1.0)[:, :g]
+    return NumpyAmDiagGmm(np.ascontiguousarray(w, dtype=np.float32), np.ascontiguousarray(m, dtype=np.float32),
+                          np.ascontiguousarray(v, dtype=np.float32), counts)
+
+
+def model_dict(am: NumpyAmDiagGmm) -> dict:
+    """The ``acoustic_model`` dict of a model file, as AmDiagGmm.to_dict writes it (arrays, not tensors)."""
+    return {"format": "mtlhybrid.am-diag-gmm", "version": 1, "num_pdfs": am.num_pdfs, "dim": am.dim,
+            "num_gauss_per_pdf": am.num_gauss_per_pdf.astype(np.int64), "weights": am.weights.astype(np.float32),
+            "means": am.means.astype(np.float32), "variances": am.variances.astype(np.float32)}
+
+
+def auxiliary_objective(am: NumpyAmDiagGmm, accs: NumpyGmmAccs, weights=None, means=None, variances=None) -> float:
+    """EM's auxiliary function in float64 (mle.auxiliary_objective)."""
+    w = np.asarray(am.weights if weights is None else weights, dtype=np.float64)
+    m = np.asarray(am.means if means is None else means, dtype=np.float64)
+    v = np.asarray(am.variances if variances is None else variances, dtype=np.float64)
+    vmask = am.valid
+    valid = vmask & (accs.occ > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        iv = 1.0 / v
+        mi = m * iv
+        gc = np.log(w) - 0.5 * (am.dim * _LOG_2PI + np.log(v).sum(-1) + (m * mi).sum(-1))
+        gc = np.where(vmask & (w > 0), gc, -np.inf)
+        gc = np.where(valid, gc, 0.0)
+        per_g = accs.occ * gc + (accs.mean_acc * mi).sum(-1) - 0.5 * (accs.var_acc * iv).sum(-1)
+    return float(np.where(valid, per_g, 0.0).sum())
+
+
+def mle_update(am: NumpyAmDiagGmm, accs: NumpyGmmAccs, opts=None):
+    """Re-estimate ``am`` from ``accs`` (Kaldi's gmm-est, as :func:`mtlhybrid.gmm.mle.mle_update`).
+
+    Returns ``(new model, MleStats)``; the semantics, flooring, removal and log lines are
+    those of the torch version, which the tests compare this with.
+    """
+    from mtlhybrid.gmm.mle_options import MleOptions, MleStats
+    from mtlhybrid.utils.log import get_logger
+
+    logger = get_logger("mtlhybrid.gmm.mle")
+    opts = opts or MleOptions()
+    P, G, D = am.means.shape
+    if accs.occ.shape != (P, G) or accs.mean_acc.shape != (P, G, D):
+        raise MismatchError(f"model (pdfs, max_gauss, dim) = {(P, G, D)} but accumulators {accs.mean_acc.shape}: "
+                            "statistics from another model?")
+    occ, macc, vacc = accs.occ, accs.mean_acc, accs.var_acc
+    valid = am.valid
+    n_per_pdf = am.num_gauss_per_pdf
+    objf_before = auxiliary_objective(am, accs)
+
+    occ_sum = (occ * valid).sum(1, keepdims=True)
+    prob = np.where(occ_sum > 0, occ / np.maximum(occ_sum, 1e-300), 1.0 / n_per_pdf[:, None].astype(np.float64))
+    ok = valid & (occ > opts.min_gaussian_occupancy) & (prob > opts.min_gaussian_weight)
+    low = valid & ~ok
+
+    floor = np.full(D, float(opts.min_variance))
+    n = float(occ.sum())
+    if n > 0 and opts.variance_floor_fraction > 0:
+        gmean = macc.sum((0, 1)) / n
+        gvar = vacc.sum((0, 1)) / n - gmean * gmean
+        floor = np.maximum(floor, opts.variance_floor_fraction * gvar)
+
+    safe_occ = np.where(ok, occ, 1.0)[..., None]
+    new_mean = macc / safe_occ
+    new_var = vacc / safe_occ - new_mean * new_mean
+    floored = (new_var < floor) & ok[..., None]
+    new_var = np.maximum(new_var, floor)
+
+    means = np.where(ok[..., None], new_mean, am.means.astype(np.float64))
+    variances = np.where(ok[..., None], new_var, am.variances.astype(np.float64))
+    weights = np.where(ok, prob, np.where(valid, np.maximum(prob, opts.min_gaussian_weight), 0.0))
+
+    if opts.remove_low_count_gaussians:  # all low-count Gaussians go, but a pdf keeps its last one
+        all_low = low.sum(1) == n_per_pdf
+        idx = np.broadcast_to(np.arange(G)[None, :], low.shape)
+        last_idx = np.where(low, idx, -1).max(1)
+        last_low = np.zeros_like(low)
+        rows = np.nonzero(all_low)[0]
+        last_low[rows, last_idx[rows]] = True
+        remove = low & ~last_low
+    else:
+        remove = np.zeros_like(low)
+    kept_low = low & ~remove
+
+    objf_after = auxiliary_objective(am, accs, weights, means, variances)
+
+    keep = valid & ~remove
+    order = np.argsort((~keep).astype(np.int8), axis=1, kind="stable")
+    weights = np.take_along_axis(weights * keep, order, 1)
+    means = np.take_along_axis(means, order[..., None], 1)
+    variances = np.take_along_axis(variances, order[..., None], 1)
+    new_counts = keep.sum(1)
+    weights = weights / weights.sum(1, keepdims=True)
+    new_am = _with_params(am, weights, means, variances, new_counts)
+
+    stats = MleStats(objf_before=objf_before, objf_after=objf_after, count=float(occ.sum()),
+                     floored_elements=int(floored.sum()), floored_gaussians=int(floored.any(-1).sum()),
+                     removed_gaussians=int(remove.sum()), kept_low_count_gaussians=int(kept_low.sum()))
+    if stats.removed_gaussians:
+        logger.warning("removed %d Gaussians with occupancy <= %g or weight <= %g", stats.removed_gaussians,
+                       opts.min_gaussian_occupancy, opts.min_gaussian_weight)
+    if stats.kept_low_count_gaussians:
+        logger.warning("%d Gaussians have too little data but were kept (the last of their pdf, or removal off)",
+                       stats.kept_low_count_gaussians)
+    if stats.floored_elements:
+        logger.info("floored %d variance elements in %d Gaussians", stats.floored_elements, stats.floored_gaussians)
+    logger.info("objective function improvement %.6g per frame over %.1f frames; now %d Gaussians",
+                stats.objf_impr_per_frame, stats.count, new_am.total_gauss)
+    return new_am, stats
+
+
+def split_to_total(am: NumpyAmDiagGmm, occs_per_pdf, target_total_gauss: int, power: float = 0.2,
+                   perturb_factor: float = 0.01, min_count: float = 20.0,
+                   rng: Optional[np.random.Generator] = None) -> NumpyAmDiagGmm:
+    """Mix up toward ``target_total_gauss`` (gmm-mixup), as :func:`mtlhybrid.gmm.mixup.split_to_total`.
+
+    The same targets and the same splits (heaviest component halved, the two means moved
+    apart along a random direction); only the random numbers come from numpy's generator
+    ``rng``, so the perturbation differs from the torch version's.
+    """
+    from mtlhybrid.gmm.mixup import get_split_targets
+    from mtlhybrid.utils.log import get_logger
+
+    rng = rng if rng is not None else np.random.default_rng(0)
+    occs = np.asarray(occs_per_pdf, dtype=np.float64)
+    if occs.size != am.num_pdfs:
+        raise MismatchError(f"{occs.size} occupancies for {am.num_pdfs} pdfs")
+    before = am.total_gauss
+    counts = am.num_gauss_per_pdf.copy()
+    targets = np.maximum(np.asarray(get_split_targets(occs.tolist(), target_total_gauss, power, min_count),
+                                    dtype=np.int64), counts)
+    new_g = int(targets.max())
+    P, G, D = am.means.shape
+    w = np.zeros((P, new_g), dtype=np.float32)
+    m = np.zeros((P, new_g, D), dtype=np.float32)
+    v = np.ones((P, new_g, D), dtype=np.float32)
+    w[:, :G], m[:, :G], v[:, :G] = am.weights, am.means, am.variances
+    slots = np.arange(new_g)[None, :]
+    while True:
+        need = counts < targets
+        if not need.any():
+            break
+        rows = np.nonzero(need)[0]
+        cur = counts[rows]
+        wr = np.where(slots < cur[:, None], w[rows], np.float32(-1.0))
+        src = wr.argmax(1)
+        half = w[rows, src] / 2
+        w[rows, src] = half
+        w[rows, cur] = half
+        std = np.sqrt(v[rows, src])
+        delta = np.float32(perturb_factor) * rng.standard_normal((rows.size, D)).astype(np.float32) * std
+        mean = m[rows, src]
+        m[rows, cur] = mean + delta
+        m[rows, src] = mean - delta
+        v[rows, cur] = v[rows, src]
+        counts[rows] += 1
+    new_am = _with_params(am, w, m, v, counts)
+    get_logger("mtlhybrid.gmm.mixup").info(
+        "split %d pdfs with target %d, power %g, perturb %g, min_count %g: #Gauss %d -> %d",
+        P, target_total_gauss, power, perturb_factor, min_count, before, new_am.total_gauss)
+    return new_am

@@ -114,3 +114,16 @@ def load_accs_rx(rxfilename: str, device=None):
         tmp.write(raw)
         tmp.flush()
         return load_accs(tmp.name, device=device)
+
+
+def read_numpy_accs_rx(rxfilename: str):
+    """``(NumpyGmmAccs, transition counts or None)`` from a path or a pipe, without torch."""
+    from mtlhybrid.gmm.acc_file import read_acc_bytes, read_acc_file
+    from mtlhybrid.gmm.numpy_gmm import NumpyGmmAccs
+    from mtlhybrid.utils.kaldi_io import read_bytes
+
+    if rxfilename.rstrip().endswith("|"):
+        d = read_acc_bytes(read_bytes(rxfilename), rxfilename)
+    else:
+        d = read_acc_file(rxfilename)
+    return NumpyGmmAccs(d["occ"], d["mean_acc"], d["var_acc"], d["total_log_like"], d["total_frames"]), d["transition_counts"]
