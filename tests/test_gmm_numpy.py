@@ -152,7 +152,7 @@ def _run_tool(tool, args, env, stdout=None):
 
 
 def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
-    """gmm_acc_stats_ali, gmm_sum_accs and gmm_compute_likes on CPU: numpy only, same results as --device torch."""
+    """The GMM tools of a training iteration on CPU (and acc_tree_stats): numpy only, results equal to the torch kernels'."""
     from mtlhybrid.bin import gmm_init_mono
 
     data = tmp_path / "data"
@@ -173,6 +173,8 @@ def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
 
     _run_tool("gmm_acc_stats_ali", nocmvn + [tmp_path / "0.mdl", data, f"ark:gunzip -c {tmp_path}/ali.gz|",
                                              tmp_path / "a.acc"], env)
+    _run_tool("acc_tree_stats", nocmvn + [tmp_path / "0.mdl", data, f"ark:gunzip -c {tmp_path}/ali.gz|", tmp_path / "treeacc"], env)
+    assert (tmp_path / "treeacc").stat().st_size > 0
     _run_tool("gmm_sum_accs", [tmp_path / "sum.acc", tmp_path / "a.acc", tmp_path / "a.acc"], env)
     _run_tool("gmm_est", ["--min-gaussian-occupancy", "3", "--mix-up", "12", "--min-count", "5", tmp_path / "0.mdl",
                           f"{sys.executable} -m mtlhybrid.bin.gmm_sum_accs - {tmp_path}/a.acc |", tmp_path / "1.mdl"], env)
