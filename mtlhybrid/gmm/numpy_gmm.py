@@ -68,6 +68,10 @@ class NumpyAmDiagGmm:
         v = np.asarray(d["variances"], dtype=np.float32)
         return cls(w, m, v, np.asarray(d["num_gauss_per_pdf"], dtype=np.int64))
 
+    def to_dict(self) -> dict:
+        """The model file's ``acoustic_model`` dict (as AmDiagGmm.to_dict, numpy arrays)."""
+        return model_dict(self)
+
     @property
     def num_pdfs(self) -> int:
         return int(self.means.shape[0])
