@@ -162,7 +162,8 @@ def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
     (tmp_path / "topo").write_text(TOPO)
     nocmvn = ["--apply-cmvn", "false"]
     env = {**os.environ, "PYTHONPATH": str(repo_root)}
-    _run_tool("gmm_init_mono", nocmvn + ["--train-feats", data, tmp_path / "topo", "13", tmp_path / "0.mdl", tmp_path / "tree"], env)
+    _run_tool("gmm_init_mono", nocmvn + ["--train-feats", data, tmp_path / "topo", "13", tmp_path / "0.mdl",
+                                         tmp_path / "tree"], env)
     tm, am0 = load_model(tmp_path / "0.mdl")
     x = np.concatenate([feats[u] for u in sorted(feats)]).astype(np.float64)
     want = AmDiagGmm.init_from_stats(9, torch.from_numpy(x.mean(0)), torch.from_numpy(x.var(0)))
@@ -178,7 +179,8 @@ def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
                                           f"ark:gunzip -c {tmp_path}/ali.gz|", tmp_path / "treeacc"], env)
     _run_tool("gmm_init_model", ["--write-occs", tmp_path / "i.occs", tmp_path / "tree", tmp_path / "treeacc",
                                  tmp_path / "topo", tmp_path / "i.mdl"], env)
-    _run_tool("gmm_mixup", ["--mix-up", "14", "--min-count", "5", tmp_path / "i.mdl", tmp_path / "i.occs", tmp_path / "m.mdl"], env)
+    _run_tool("gmm_mixup", ["--mix-up", "14", "--min-count", "5", tmp_path / "i.mdl", tmp_path / "i.occs",
+                            tmp_path / "m.mdl"], env)
     _, am_i = load_model(tmp_path / "i.mdl")
     _, am_m = load_model(tmp_path / "m.mdl")
     assert int(am_i["num_gauss_per_pdf"].sum()) == 9 and int(am_m["num_gauss_per_pdf"].sum()) == 14

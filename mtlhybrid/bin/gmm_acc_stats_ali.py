@@ -99,7 +99,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     log.info("overall avg like per frame (Gaussian only) = %.6g over %g frames", accs.avg_log_like(), accs.total_frames)
     if done == 0:
         raise DataError("no utterance could be accumulated", path=args.alignments)
-    occ, mean_acc, var_acc = (a if isinstance(a, np.ndarray) else a.cpu().numpy() for a in (accs.occ, accs.mean_acc, accs.var_acc))
+    occ, mean_acc, var_acc = (a if isinstance(a, np.ndarray) else a.cpu().numpy()
+                              for a in (accs.occ, accs.mean_acc, accs.var_acc))
     write_acc_file(args.stats_out, occ, mean_acc, var_acc, accs.total_log_like, accs.total_frames, tid_counts)
     return 0
 
