@@ -181,6 +181,8 @@ def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
                                  tmp_path / "topo", tmp_path / "i.mdl"], env)
     _run_tool("gmm_mixup", ["--mix-up", "14", "--min-count", "5", tmp_path / "i.mdl", tmp_path / "i.occs",
                             tmp_path / "m.mdl"], env)
+    info = _run_tool("gmm_info", [tmp_path / "m.mdl"], env).stdout
+    assert "number of gaussians 14" in info and "number of pdfs 9" in info
     _, am_i = load_model(tmp_path / "i.mdl")
     _, am_m = load_model(tmp_path / "m.mdl")
     assert int(am_i["num_gauss_per_pdf"].sum()) == 9 and int(am_m["num_gauss_per_pdf"].sum()) == 14
