@@ -247,3 +247,32 @@ def test_batched_sorting_and_sweep_equal_one_lattice_at_a_time(decoded, tmp_path
         _assert_same_lattice(a, b)
     lmwts, pens = list(range(7, 18)), [0.0, 0.5, 1.0]
     assert sweep_best_paths(in_twos, lmwts, pens) == sweep_best_paths(in_ones, lmwts, pens, batch_arcs=1)
+
+
+def test_batch_parser_equals_one_text_at_a_time_and_archives_keep_their_errors(decoded, tmp_path):
+    from mtlhybrid.lattice.lattice import _parse_openfst_text, _parse_openfst_texts
+    from mtlhybrid.utils.errors import DataError
+
+    _, _, _, r = decoded
+    odd = ["0 1 3 4\n1 2 5 0 1.5,2\n2\n", "0 1 3 4 0,1\n1 x 5 0 1.5,2\n2\n", "0 1 2 3 4 5\n1\n", "0 1 2 3,4 5\n1\n",
+           "0 1 2.5 3\n1\n", "0\t1\t2\t3\t-1.5e3,inf\n1\t2,3\n", "", "0 1 2 3\n1 2,\n", "\n5 1 2 3\n1\n", "1\n0 1 2 3\n",
+           "0 1 2 3 1e,4\n1\n"]
+    texts = [r.lattice_text(), r.lattice.to_text()] + odd + [r.lattice_text(), ""]
+    for one, many in zip([_parse_openfst_text(t) for t in texts], _parse_openfst_texts(texts)):
+        assert (one is None) == (many is None)
+        for x, y in zip(one or (), many or ()):
+            np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+            assert np.asarray(x).dtype == np.asarray(y).dtype
+    assert _parse_openfst_texts(texts)[2] is not None and _parse_openfst_texts(texts)[3] is None
+    # Archives read a block at a time: blank lines with spaces, no blank line at the end.
+    (tmp_path / "odd.ark").write_text("\n\n  \nu1 \n0\t1\t2\t3\t0.5,1\n1\n \t\nu2\n\n\nu3\n0 1 2 3\n1 2 4 0 1,2\n2")
+    assert [(k, l.num_arcs) for k, l in read_lattices(tmp_path / "odd.ark")] == [("u1", 1), ("u2", 0), ("u3", 2)]
+    (tmp_path / "bad.ark").write_text("u1\n0 1 2 3\n1\n\nu2 x\n0 1 2 3\n1\n")
+    with pytest.raises(DataError, match="bad.ark:5: expected a lattice key"):
+        list(read_lattices(tmp_path / "bad.ark"))
+    (tmp_path / "bad2.ark").write_text("u1\n0 1 2 3\n1\n\n\nu2\n0 1 2 3\n1 y 2 3\n1\n")
+    with pytest.raises(DataError, match="bad2.ark:6: bad lattice line 2"):
+        list(read_lattices(tmp_path / "bad2.ark"))
+    (tmp_path / "cycle.ark").write_text("u1\n0 1 2 3\n1 0 2 3\n1\n")
+    with pytest.raises(DataError, match="lattice u1: lattice has a cycle"):
+        list(read_lattices(tmp_path / "cycle.ark"))

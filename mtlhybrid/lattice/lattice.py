@@ -341,6 +341,102 @@ def _parse_openfst_text(text: str):
     return n, start, ids[:, 0], ids[:, 1], ids[:, 2], ids[:, 3], arc[:, 4], arc[:, 5], fg, fa
 
 
+_SEP = np.zeros(256, dtype=bool)
+_SEP[list(b" \t\r\n,")] = True
+_NUMERIC = _SEP.copy()
+_NUMERIC[list(b"0123456789.-+eEinfaINFA")] = True
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[list(b"0123456789")] = True
+
+
+def _parse_openfst_texts(texts: Sequence[str]) -> List[Optional[tuple]]:
+    """:func:`_parse_openfst_text` of many lattice texts at once, vectorised over their bytes.
+
+    Lines are classified with numpy on the bytes of all texts together (an arc line has
+    4 fields, or 5 with ``graph,acoustic``; a final line 1, or 2 with its weight; state
+    and label fields are digits only) and every number is converted in one call, instead
+    of two regular-expression passes and an object array per lattice (the largest part of
+    reading a hybrid system's lattices). A text that does not fit (or all of them, if a
+    number does not convert) gets :func:`_parse_openfst_text`'s answer instead, so the
+    results are always the same as one text at a time.
+    """
+    out: List[Optional[tuple]] = [None] * len(texts)
+    if not texts:
+        return out
+    big = "\n".join(texts)
+    b = np.frombuffer(big.encode(), dtype=np.uint8)
+    lines_per = np.array([t.count("\n") + 1 for t in texts], dtype=np.int64)
+    lat_of_line = np.repeat(np.arange(len(texts)), lines_per)
+    nl = b == 10
+    line = np.cumsum(nl, dtype=np.int32)  # line of each byte (a newline ends its line)
+    line[nl] -= 1
+    nlines = int(lines_per.sum())
+    tok = ~_SEP[b]
+    starts = tok.copy()
+    starts[1:] &= ~tok[:-1]
+    cst = np.cumsum(starts, dtype=np.int32)  # tokens begun up to each byte
+    ntok = np.bincount(line[starts], minlength=nlines)
+    comma = np.nonzero(b == 44)[0]
+    ncomma = np.bincount(line[comma], minlength=nlines)
+    weighted = ncomma == 1
+    line_ok = np.where(weighted, (ntok == 6) | (ntok == 3), (ntok == 4) | (ntok == 1) | (ntok == 0)) & (ncomma <= 1)
+    line_ok &= np.bincount(line[~_NUMERIC[b]], minlength=nlines) == 0
+    line_base = np.concatenate([[0], np.cumsum(ntok)])  # first token of each line
+    if comma.size:  # "graph,acoustic": one field split by the comma, the line's last
+        bad = np.zeros(comma.shape[0], dtype=bool)
+        bad |= (comma == 0) | (comma + 1 >= b.size)
+        c = np.clip(comma, 1, b.size - 2)
+        bad |= ~tok[c - 1] | ~starts[c + 1] | (cst[c + 1] - line_base[line[c]] != ntok[line[c]])
+        line_ok[line[comma[bad]]] = False
+    # State and label fields: digits only.
+    tok_line = line[starts]
+    ntot = int(line_base[-1])
+    ordinal = np.arange(ntot) - line_base[tok_line]
+    is_id = np.where(ntok[tok_line] >= 4, ordinal < 4, ordinal == 0)
+    non_digit = np.zeros(ntot, dtype=bool)
+    non_digit[cst[tok & ~_DIGIT[b]] - 1] = True
+    line_ok[tok_line[non_digit & is_id]] = False
+    arc_line = ntok >= 4
+    lat_ok = (np.bincount(lat_of_line[~line_ok], minlength=len(texts)) == 0) & (np.bincount(lat_of_line[arc_line], minlength=len(texts)) > 0)
+    try:
+        vals = np.array(big.replace(",", " ").split(), dtype=np.float64)
+    except ValueError:
+        vals = None
+    if vals is None or vals.shape[0] != ntot:
+        return [_parse_openfst_text(t) for t in texts]
+    ends = np.cumsum(lines_per)
+    first_line = ends - lines_per
+    for k in np.nonzero(~lat_ok)[0].tolist():
+        out[k] = _parse_openfst_text(texts[k])
+    # Arc and final lines of the well-formed texts, in text order.
+    keep_line = lat_ok[lat_of_line]
+    al = np.nonzero(arc_line & keep_line)[0]
+    fl = np.nonzero(((ntok == 1) | (ntok == 3)) & keep_line)[0]
+    ao, fo = line_base[al], line_base[fl]
+    ids = np.stack([vals[ao], vals[ao + 1], vals[ao + 2], vals[ao + 3]], axis=1).astype(np.int64)
+    last = ntot - 1
+    g = np.where(weighted[al], vals[np.minimum(ao + 4, last)], 0.0)
+    ac = np.where(weighted[al], vals[np.minimum(ao + 5, last)], 0.0)
+    fs = vals[fo].astype(np.int64)
+    fgv = np.where(weighted[fl], vals[np.minimum(fo + 1, last)], 0.0)
+    fav = np.where(weighted[fl], vals[np.minimum(fo + 2, last)], 0.0)
+    a_bounds = np.searchsorted(lat_of_line[al], np.arange(len(texts) + 1))
+    f_bounds = np.searchsorted(lat_of_line[fl], np.arange(len(texts) + 1))
+    nonempty = np.nonzero(ntok > 0)[0]
+    # (a text with no token has no arcs, so it is not among the well-formed ones: clip its index)
+    first_tok_line = nonempty[np.minimum(np.searchsorted(nonempty, first_line), nonempty.size - 1)] if nonempty.size else first_line
+    for k in np.nonzero(lat_ok)[0].tolist():
+        a0, a1, f0, f1 = a_bounds[k], a_bounds[k + 1], f_bounds[k], f_bounds[k + 1]
+        kid, kfs = ids[a0:a1], fs[f0:f1]
+        n = int(max(kid[:, :2].max(initial=-1), kfs.max(initial=-1))) + 1
+        fg = np.full(n, np.inf)
+        fa = np.full(n, np.inf)
+        fg[kfs], fa[kfs] = fgv[f0:f1], fav[f0:f1]
+        start = int(vals[line_base[first_tok_line[k]]])
+        out[k] = (n, start, kid[:, 0], kid[:, 1], kid[:, 2], kid[:, 3], g[a0:a1], ac[a0:a1], fg, fa)
+    return out
+
+
 def _fmt(x: float) -> str:
     return repr(float(x)) if x != int(x) else str(int(x))
 
