@@ -62,12 +62,15 @@ def main(argv=None) -> int:
         train, _, identities = build_inputs(cfg, FeatureOptions(True, False, 0))
     tmp = tempfile.TemporaryDirectory()
     trainer = Trainer(cfg, train, identities, tmp.name)
-    batches = trainer.sampler.epoch_batches(1)
-    parts = trainer.sampler.epoch_utterance_parts(1)
     need = a.rounds * a.steps + 2
-    if len(batches) < need:
-        raise SystemExit(f"only {len(batches)} batches in an epoch; give fewer --rounds/--steps")
-    made = [trainer._make_step_batch(batches[i], parts[i] if parts else []) for i in range(need)]
+    batches, parts, e = [], [], 0
+    while len(batches) < need:  # as many epochs' batches as the rounds need
+        e += 1
+        b = trainer.sampler.epoch_batches(e)
+        u = trainer.sampler.epoch_utterance_parts(e)
+        batches += b
+        parts += u if u else [[] for _ in b]
+    made = [trainer._make_step_batch(batches[i], parts[i]) for i in range(need)]
     frames = [int(b.lengths.sum()) for b in made]
     obj, opt = trainer.objective, trainer.optimizer
 
@@ -101,7 +104,7 @@ def main(argv=None) -> int:
         for i in idx:
             with t("trainer"):
                 with t("trainer: make batch"):
-                    bt = trainer._make_step_batch(batches[i], parts[i] if parts else [])
+                    bt = trainer._make_step_batch(batches[i], parts[i])
                 with t("trainer: step"):
                     trainer._step(bt)
             counts["trainer"] += frames[i]
