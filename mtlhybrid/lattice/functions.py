@@ -164,21 +164,25 @@ def best_paths_many(lattices: Sequence[StateLattice], settings: Sequence[Tuple[f
     trace = np.array(steps[::-1], dtype=np.int64).reshape(len(steps), len(live), K)
     for j, i in enumerate(live):
         # Settings often agree on the path: each distinct one (same arcs, same final state) is read once.
-        cols_j = np.concatenate([trace[:, j, :], best[j][None, :]], axis=0)
-        uniq, first_k, inverse = np.unique(cols_j, axis=1, return_index=True, return_inverse=True)
+        rows = np.ascontiguousarray(np.concatenate([trace[:, j, :], best[j][None, :]], axis=0).T)  # [K, steps + 1]
+        first: dict = {}
+        inverse = [first.setdefault(rows[k].tobytes(), len(first)) for k in range(K)]
+        first_k = [0] * len(first)
+        for k in reversed(range(K)):
+            first_k[inverse[k]] = k
         made = []
-        for u, k in enumerate(first_k.tolist()):
+        for u, k in enumerate(first_k):
             if not ok[j, k]:
                 made.append(None)
                 continue
-            arcs = uniq[:-1, u][uniq[:-1, u] >= 0]
+            arcs = rows[k, :-1][rows[k, :-1] >= 0]
             ol = lat.olabel[arcs]
             ali = lat.ilabel[arcs]
             last = int(best[j, k])
             g = float(lat.graph_cost[arcs].sum() + lat.final_graph[last])
             a = float(lat.acoustic_cost[arcs].sum() + lat.final_acoustic[last])
             made.append((ol[ol != 0].tolist(), ali[ali != 0].astype(np.int32), g, a))
-        for k, u in enumerate(inverse.reshape(-1).tolist()):
+        for k, u in enumerate(inverse):
             m = made[u]
             if m is not None and ok[j, k]:
                 out[i][k] = BestPath(list(m[0]), m[1].copy(), m[2], m[3])
