@@ -32,6 +32,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.gmm", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--out", default="bench/results/gmm.json")
+    p.add_argument("--dump", help="also write the model, features and pdf alignment here (.npz) for bench/gmm_kaldi.py")
     p.add_argument("model")
     p.add_argument("data_dir")
     p.add_argument("ali_dir")
@@ -56,6 +57,12 @@ def main(argv=None) -> int:
     x = torch.from_numpy(np.concatenate(feats))
     pdf = torch.from_numpy(np.concatenate(pdfs)).long()
     T = x.shape[0]
+    if a.dump:
+        n = am.num_gauss_per_pdf.tolist()
+        np.savez(a.dump, feats=x.numpy().astype(np.float32), pdf=pdf.numpy(), num_gauss=np.asarray(n),
+                 weights=np.concatenate([am.weights[j, :g].numpy() for j, g in enumerate(n)]),
+                 means=np.concatenate([am.means[j, :g].numpy() for j, g in enumerate(n)]),
+                 variances=np.concatenate([am.variances[j, :g].numpy() for j, g in enumerate(n)]))
 
     def acc_padded():
         G, D = am.max_gauss, am.dim
@@ -91,6 +98,7 @@ def main(argv=None) -> int:
             with t("loglikes-padded"):
                 ll0 = loglikes_padded()
         rel["acc mean stats"] = float(((acc.mean_acc - m1).abs().max() / m1.abs().max()))
+        avg_log_like = acc.avg_log_like()
         rel["loglikes"] = float(((ll - ll0).abs().max() / ll0.abs().max()))
     n = T * a.rounds
     rows = [[k, n / t.cpu[k], n / t.wall[k], t.cpu[k] / t.cpu[k.replace("-padded", "")] if "padded" in k else ""]
@@ -99,7 +107,8 @@ def main(argv=None) -> int:
     finish("gmm", a.out, {"frames": T, "rounds": a.rounds, "num_pdfs": am.num_pdfs, "dim": am.dim,
                           "total_gauss": am.total_gauss, "max_gauss": am.max_gauss, "mean_gauss": float(counts.mean()),
                           "width_groups": [b[1] for b in am._width_buckets()],
-                          "cpu_seconds": t.cpu, "wall_seconds": t.wall, "max_relative_difference": rel},
+                          "cpu_seconds": t.cpu, "wall_seconds": t.wall, "max_relative_difference": rel,
+                          "acc_avg_log_like": avg_log_like},
            rows, ["kernel", "frames/s (CPU)", "frames/s (wall)", "speed-up of the new path"])
     return 0
 
