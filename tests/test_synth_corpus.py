@@ -95,9 +95,11 @@ def test_crossed_design_default_plan():
     assert all(sum(_voice(spk) == v for spk in rect) == 2 for v in {_voice(spk) for spk in rect})
     assert all(sum(spk.accent == a for spk in rect) == 4 for a in seen)
 
-    cfg = CorpusConfig(seed=0, utts_per_spk=30, lm_sentences=0)
+    assert CorpusConfig().utts_per_test_spk * len(splits["test_unseen"]) == 240  # default test_unseen utterances
+    cfg = CorpusConfig(seed=0, speakers=SpeakerPlanConfig(num_train_spk=12), utts_per_spk=30, utts_per_test_spk=2,
+                       lm_sentences=0, vocab_size=400)
     plan = plan_corpus(cfg)
-    assert len(plan.splits["test_unseen"]) == 240
+    assert len(plan.splits["test_unseen"]) == 24
     # test_seen reads a prefix of test_unseen's sentences: their WER difference is the accent's
     assert {" ".join(u.words) for u in plan.splits["test_seen"]} <= {" ".join(u.words) for u in plan.splits["test_unseen"]}
     for spk in {u.speaker.spk_id for u in plan.splits["train"]}:
@@ -252,7 +254,7 @@ def test_stage0_crossed_corpus(repo_root, script_env, tmp_path, espeak, sox):
     """Stage 0 (local/prepare_data.sh) on a tiny crossed corpus: the data dirs show every training
     voice under every seen accent and speed and pitch varying within each speaker; the wavs are those settings."""
     s5 = repo_root / "egs" / "synth_accents" / "s5"
-    r = subprocess.run(["local/prepare_data.sh", "--num-train-spk", "6", "--utts-per-spk", "3", "--utts-per-test-spk", "1",
+    r = subprocess.run(["local/prepare_data.sh", "--num-train-spk", "12", "--utts-per-spk", "2", "--utts-per-test-spk", "1",
                         "--num-unseen-spk-per-accent", "1", "--vocab-size", "400", "--lm-sentences", "0",
                         str(tmp_path / "wav"), str(tmp_path / "data")], cwd=s5, env=script_env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -265,11 +267,11 @@ def test_stage0_crossed_corpus(repo_root, script_env, tmp_path, espeak, sox):
     cells = {(s["settings"]["voice"].split("+")[1], accent[u]) for u, s in synth.items()}
     voices = {v for v, _ in cells}
     seen = set(accent.values())
-    assert len(seen) == 6 and len(voices) == 1  # 6 speakers: one voice under all six seen accents
+    assert len(seen) == 6 and len(voices) == 2  # 12 speakers: two voices, each under all six seen accents
     assert cells == {(v, a) for v in voices for a in seen}
     for s_ in set(spk.values()):
         prosody = {(synth[u]["settings"]["speed"], synth[u]["settings"]["pitch"]) for u in synth if spk[u] == s_}
-        assert len(prosody) == 3, s_  # drawn per utterance
+        assert len(prosody) == 2, s_  # drawn per utterance
     order = (data / "local" / "synth_accents" / "train_spk_order.txt").read_text().split()
     assert sorted(order) == sorted(set(spk.values()))
     rows = [line.split("\t") for line in (data / "local" / "synth_accents" / "speakers.tsv").read_text().splitlines()[1:]]
@@ -361,7 +363,7 @@ def test_stage0_crossed_corpus(repo_root, script_env, tmp_path, espeak, sox):
     """Stage 0 (local/prepare_data.sh) on a tiny crossed corpus: the data dirs show every training
     voice under every seen accent and speed and pitch varying within each speaker; the wavs are those settings."""
     s5 = repo_root / "egs" / "synth_accents" / "s5"
-    r = subprocess.run(["local/prepare_data.sh", "--num-train-spk", "6", "--utts-per-spk", "3", "--utts-per-test-spk", "1",
+    r = subprocess.run(["local/prepare_data.sh", "--num-train-spk", "12", "--utts-per-spk", "2", "--utts-per-test-spk", "1",
                         "--num-unseen-spk-per-accent", "1", "--vocab-size", "400", "--lm-sentences", "0",
                         str(tmp_path / "wav"), str(tmp_path / "data")], cwd=s5, env=script_env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -374,11 +376,11 @@ def test_stage0_crossed_corpus(repo_root, script_env, tmp_path, espeak, sox):
     cells = {(s["settings"]["voice"].split("+")[1], accent[u]) for u, s in synth.items()}
     voices = {v for v, _ in cells}
     seen = set(accent.values())
-    assert len(seen) == 6 and len(voices) == 1  # 6 speakers: one voice under all six seen accents
+    assert len(seen) == 6 and len(voices) == 2  # 12 speakers: two voices, each under all six seen accents
     assert cells == {(v, a) for v in voices for a in seen}
     for s_ in set(spk.values()):
         prosody = {(synth[u]["settings"]["speed"], synth[u]["settings"]["pitch"]) for u in synth if spk[u] == s_}
-        assert len(prosody) == 3, s_  # drawn per utterance
+        assert len(prosody) == 2, s_  # drawn per utterance
     order = (data / "local" / "synth_accents" / "train_spk_order.txt").read_text().split()
     assert sorted(order) == sorted(set(spk.values()))
     rows = [line.split("\t") for line in (data / "local" / "synth_accents" / "speakers.tsv").read_text().splitlines()[1:]]
