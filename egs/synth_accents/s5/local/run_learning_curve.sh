@@ -79,13 +79,18 @@ if [ $stage -le 0 ]; then
   done
 fi
 
-# One network of one size and seed: trained (resumed, or refused if another config made the dir)
+# One network of one size and seed: trained unless its dir has a final.pt from the same YAML
+# (train_mtl.sh refuses a dir of another config; remove a dir to retrain it with other options),
 # and decoded on every test set whose scoring is older than the network.
 train_and_decode() {  # <size> <epochs> <net: mtl|base> <seed>
   local size=$1 epochs=$2 net=$3 s=$4 dir=exp/lc/$1/nnet_$3_s$4 config=$mtl_config part
   [ $net == base ] && config=$baseline_config
-  steps/nnet/train_mtl.sh --config $config --set train.seed=$s --set train.epochs=$epochs $nnet_opts \
-    data/lc/train_${size}_fbank data/lang exp/tri1_ali $dir
+  if [ -f $dir/final.pt ] && cmp -s $config $dir/config.yaml; then
+    echo "$0: $dir/final.pt exists, made from $config: kept"
+  else
+    steps/nnet/train_mtl.sh --config $config --set train.seed=$s --set train.epochs=$epochs $nnet_opts \
+      data/lc/train_${size}_fbank data/lang exp/tri1_ali $dir
+  fi
   for part in $test_sets; do
     if [ -f $dir/decode_$part/scoring_kaldi/best_wer ] && [ $dir/decode_$part/scoring_kaldi/best_wer -nt $dir/final.pt ]; then
       continue

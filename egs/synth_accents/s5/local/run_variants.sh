@@ -68,12 +68,17 @@ config_of() {
   esac
 }
 
-# One network of one seed: trained (train_mtl.sh resumes or refuses a dir of another config)
-# and decoded on every test set whose scoring is older than the network.
+# One network of one seed: trained unless its dir has a final.pt from the same YAML (train_mtl.sh
+# refuses a dir of another config; remove a dir to retrain it with other --nnet-opts), and decoded
+# on every test set whose scoring is older than the network.
 train_and_decode() {  # <system> <seed>
   local dir=exp/$1_s$2 part
-  steps/nnet/train_mtl.sh --config $(config_of $1) --set train.seed=$2 $nnet_opts \
-    data/train_fbank data/lang exp/tri1_ali $dir
+  if [ -f $dir/final.pt ] && cmp -s $(config_of $1) $dir/config.yaml; then
+    echo "$0: $dir/final.pt exists, made from $(config_of $1): kept"
+  else
+    steps/nnet/train_mtl.sh --config $(config_of $1) --set train.seed=$2 $nnet_opts \
+      data/train_fbank data/lang exp/tri1_ali $dir
+  fi
   for part in $test_sets; do
     if [ -f $dir/decode_$part/scoring_kaldi/best_wer ] && [ $dir/decode_$part/scoring_kaldi/best_wer -nt $dir/final.pt ]; then
       echo "$0: $dir/decode_$part is up to date"
