@@ -103,7 +103,7 @@ def plot_curve(points: Sequence[CurvePoint], path: PathLike, dpi: int = 120) -> 
     ax.set_xticklabels([p.label for p in points])
     ax.set_xlabel("training set (speakers x utterances per speaker)")
     ax.set_ylabel(f"relative WER change on {points[0].test_set} (%)")
-    ax.set_title(f"{points[0].system} vs {points[0].baseline} (95% interval; below 0: better)")
+    ax.set_title(f"{points[0].system} vs {points[0].baseline} (95% interval; below 0: better)", fontsize=10)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

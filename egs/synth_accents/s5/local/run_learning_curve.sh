@@ -144,6 +144,6 @@ if [ $stage -le 2 ]; then
     points+=("$size=$results/$size/results.json")
   done
   python3 -m mtlhybrid.bin.learning_curve --test-set $curve_test_set --system nnet_mtl \
-    --title "Learning curve: nnet_mtl vs nnet_base ($nnet_seeds)" "${points[@]}" $results
+    --title "Learning curve: nnet_mtl vs nnet_base (seeds $nnet_seeds)" "${points[@]}" $results
 fi
 echo "$0: done: $results/learning_curve.md"
