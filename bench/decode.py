@@ -34,7 +34,6 @@ import argparse
 import gzip
 import tempfile
 
-
 from bench.common import Timer, finish, one_thread
 
 
