@@ -1,8 +1,8 @@
 """The GMM half of a recipe on real speech: FSDD digits through the Kaldi-named step scripts.
 
 mono -> align (with lattices) -> tri (deltas) -> mkgraph -> decode -> score, on 3 training
-speakers and 2 held-out speakers, with few iterations: most of each iteration's time is
-starting its tools (each job imports torch), so every iteration saved counts.
+speakers and 2 held-out speakers, with few iterations: on this little data most of an
+iteration's time is starting its jobs' tools, so every iteration saved counts.
 """
 
 from __future__ import annotations
