@@ -7,7 +7,8 @@
 # model is mixed up to <num-leaves> Gaussians straight after initialisation (gmm-mixup),
 # and the tree statistics are taken on the same features as the model (CMVN and delta options).
 # The work is in mtlhybrid.bin.{acc_tree_stats,sum_tree_stats,cluster_phones,compile_questions,
-# build_tree,gmm_init_model,gmm_mixup,convert_ali,gmm_compute_likes,align_mapped,gmm_acc_stats_ali,gmm_est}.
+# build_tree,gmm_init_model,gmm_mixup,convert_ali,compile_train_graphs,gmm_compute_likes,
+# align_compiled_mapped,gmm_acc_stats_ali,gmm_est}.
 
 # Begin configuration section.
 nj=4
@@ -109,6 +110,11 @@ fi
 
 if [ $stage -le -2 ]; then
   steps/internal/transcripts_to_int.sh $allow_oov $lang $sdata $nj $dir
+  # Training graphs depend on the tree and the transcripts only (the aligner adds the
+  # model's transition probabilities): compiled once, read at every realignment.
+  echo "$0: compiling training graphs"
+  $cmd JOB=1:$nj $dir/log/compile_graphs.JOB.log \
+    $py.compile_train_graphs $dir/tree $dir/1.mdl $lang/L.fst $dir/text.JOB.int ark:$dir/fsts.JOB.gz
 fi
 
 numgauss=$numleaves
@@ -123,8 +129,8 @@ while [ $x -lt $num_iters ]; do
       $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
         set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
           $dir/$x.mdl $sdata/JOB ark:- \| \
-        $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-          $dir/tree $dir/$x.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz
+        $py.align_compiled_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
+          $dir/$x.mdl ark:$dir/fsts.JOB.gz ark:- ark:$dir/ali.JOB.gz
     fi
     $cmd JOB=1:$nj $dir/log/acc.$x.JOB.log \
       $py.gmm_acc_stats_ali $feat_opts --device $device $dir/$x.mdl $sdata/JOB ark:$dir/ali.JOB.gz $dir/$x.JOB.acc

@@ -122,6 +122,11 @@ fi
 
 if [ $stage -le -2 ]; then
   steps/internal/transcripts_to_int.sh $allow_oov $lang $sdata $nj $dir
+  # Training graphs depend on the tree and the transcripts only (the aligner adds the
+  # model's transition probabilities): compiled once, read at every realignment.
+  echo "$0: compiling training graphs"
+  $cmd JOB=1:$nj $dir/log/compile_graphs.JOB.log \
+    $py.compile_train_graphs $dir/tree $dir/1.mdl $lang/L.fst $dir/text.JOB.int ark:$dir/fsts.JOB.gz
 fi
 
 numgauss=$numleaves
@@ -135,8 +140,8 @@ while [ $x -lt $num_iters ]; do
     $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
       set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
         $dir/$x.mdl $sdata/JOB ark:- \| \
-      $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-        $dir/tree $dir/$x.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz
+      $py.align_compiled_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
+        $dir/$x.mdl ark:$dir/fsts.JOB.gz ark:- ark:$dir/ali.JOB.gz
   fi
   if echo " $mllt_iters " | grep -q " $x "; then
     if [ $stage -le $x ]; then

@@ -2,8 +2,8 @@
 # Flat-start monophone GMM-HMM training, as Kaldi's steps/train_mono.sh: a model with one
 # Gaussian per phone state, equal alignments, then EM with realignment on a schedule while
 # Gaussians are added up to --totgauss. Features: CMVN per speaker plus deltas.
-# The work is in mtlhybrid.bin.{gmm_init_mono,align_equal,gmm_compute_likes,align_mapped,
-# gmm_acc_stats_ali,gmm_sum_accs,gmm_est}.
+# The work is in mtlhybrid.bin.{gmm_init_mono,align_equal,compile_train_graphs,gmm_compute_likes,
+# align_compiled_mapped,gmm_acc_stats_ali,gmm_sum_accs,gmm_est}.
 
 # Begin configuration section.
 nj=4
@@ -84,6 +84,11 @@ fi
 if [ $stage -le -2 ]; then
   echo "$0: mapping transcripts to word ids"
   steps/internal/transcripts_to_int.sh $allow_oov $lang $sdata $nj $dir
+  # Training graphs depend on the tree and the transcripts only (the aligner adds the
+  # model's transition probabilities): compiled once, read at every realignment.
+  echo "$0: compiling training graphs"
+  $cmd JOB=1:$nj $dir/log/compile_graphs.JOB.log \
+    $py.compile_train_graphs $dir/tree $dir/0.mdl $lang/L.fst $dir/text.JOB.int ark:$dir/fsts.JOB.gz
 fi
 
 if [ $stage -le -1 ]; then
@@ -117,8 +122,8 @@ while [ $x -lt $num_iters ]; do
       $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
         set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
           $dir/$x.mdl $sdata/JOB ark:- \| \
-        $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-          $dir/tree $dir/$x.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz
+        $py.align_compiled_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
+          $dir/$x.mdl ark:$dir/fsts.JOB.gz ark:- ark:$dir/ali.JOB.gz
     fi
     $cmd JOB=1:$nj $dir/log/acc.$x.JOB.log \
       $py.gmm_acc_stats_ali $feat_opts --device $device $dir/$x.mdl $sdata/JOB ark:$dir/ali.JOB.gz $dir/$x.JOB.acc

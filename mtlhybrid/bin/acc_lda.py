@@ -19,7 +19,9 @@ from mtlhybrid.utils.io import parse_csl
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    from mtlhybrid.gmm.tool_io import add_feature_options, open_features
+    from mtlhybrid.gmm.tool_io import add_feature_options, limit_blas_threads, open_features
+
+    limit_blas_threads()
 
     p = make_parser("acc_lda", __doc__)
     add_feature_options(p)
@@ -38,7 +40,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mtlhybrid.utils.errors import DataError
 
     tm, _ = load_model(args.model_in)
-    reader = open_features(args.data_dir, args)
+    reader = open_features(args.data_dir, args, torch_threads=False)  # numpy only: no torch import
     sil = parse_csl(args.silence_phones)
     counts = AlignedCounts()
     stats = None

@@ -25,7 +25,7 @@ def open_features(spec: str, args):
     if p.is_dir():
         from mtlhybrid.gmm.tool_io import open_features as open_data_dir
 
-        return open_data_dir(str(p), args)
+        return open_data_dir(str(p), args, torch_threads=False)  # numpy only: no torch import
     from mtlhybrid.utils.kaldi_io import load_matrix, load_scp_dict
 
     table = load_scp_dict(p)
@@ -42,6 +42,9 @@ def open_features(spec: str, args):
 
 @tool_main
 def main(argv=None) -> int:
+    from mtlhybrid.gmm.tool_io import limit_blas_threads
+
+    limit_blas_threads()
     p = make_parser("acc_tree_stats", __doc__)
     p.add_argument("--ci-phones", default="", help="colon-separated context-independent phones, e.g. 1:2:3")
     p.add_argument("--context-width", type=int, default=3)

@@ -1,5 +1,7 @@
 """align_mapped: forced alignment from score matrices, compiling training graphs on the fly.
 
+(align_compiled_mapped does the same from graphs compiled once by compile_train_graphs.)
+
 Usage: align_mapped [options] <tree-in> <model-in> <lexicon-fst-in> <loglikes-rspecifier> <transcriptions> <alignments-wspecifier>
 
 Kaldi's align-mapped / gmm-align: <loglikes-rspecifier> holds [frames, num_pdfs] scores
@@ -42,44 +44,13 @@ def main(argv=None):
     p.add_argument("ali_wspecifier")
     a = p.parse_args(argv)
     from mtlhybrid.align.aligner import AlignOptions, Aligner
+    from mtlhybrid.align.job import run_alignment_job
     from mtlhybrid.align.tool_inputs import AlignmentInputs
-    from mtlhybrid.utils.coverage import Coverage
-    from mtlhybrid.utils.kaldi_io import write_int_vectors_wspecifier
 
     inputs = AlignmentInputs.load(a.tree, a.model, a.lexicon_fst, a.transcripts, a.word_symbol_table)
     aligner = Aligner(inputs.compiler.tables, AlignOptions(a.acoustic_scale, a.transition_scale, a.self_loop_scale, a.beam, a.retry_beam))
-    out, failed, retried = [], [], 0
-    lattices = []
-    tot, frames = 0.0, 0
-    for utt, mat, graph in inputs.utterances(a.loglikes):
-        r = aligner.align(graph, mat)
-        if not r.ok:
-            failed.append(utt)
-            continue
-        if a.lattices:
-            lat = aligner.lattice(graph, mat, a.lattice_beam)
-            if lat is not None:
-                lattices.append((utt, lat))
-        retried += int(r.retried)
-        out.append((utt, r.alignment))
-        tot += r.score
-        frames += len(r.alignment)
-    coverage = Coverage(expected=list(inputs.transcripts), done=[u for u, _ in out], failed=failed)
-    inputs.log_skipped(logger, failed, "failed to align")
-    missing = coverage.missing
-    if missing:
-        logger.warning("%d utterances have a transcript but no scores: %s", len(missing), " ".join(missing[:20]))
-    logger.info("%s", coverage.summary("aligned"))
-    coverage.check("aligned", a.max_lost_fraction, where=a.transcripts)
-    write_int_vectors_wspecifier(a.ali_wspecifier, out)
-    if a.lattices:
-        from mtlhybrid.lattice.io import write_lattices
-
-        write_lattices(a.lattices, lattices)
-        logger.info("wrote %d training lattices to %s", len(lattices), a.lattices)
-    logger.info("aligned %d utterances (%d with the retry beam), %d failed, %d without transcript; "
-                "average scaled log-likelihood per frame %.4f over %d frames",
-                len(out), retried, len(failed), len(inputs.no_transcript), tot / max(1, frames), frames)
+    run_alignment_job(logger, aligner, inputs.utterances(a.loglikes), list(inputs.transcripts), inputs.no_transcript,
+                      a.ali_wspecifier, a.max_lost_fraction, a.transcripts, a.lattices, a.lattice_beam)
     return 0
 
 

@@ -6,6 +6,7 @@ Usage: python -m mtlhybrid.bin.gmm_compute_likes [options] <model-in> <data-dir>
 
 Writes one [frames, num_pdfs] float32 matrix per utterance as a Kaldi binary archive (``ark:-``
 is stdout, so the scores stream into ``align_mapped`` or ``latgen`` as in Kaldi's pipelines).
+With --device cpu (the default) the scores are computed in numpy without importing torch.
 ``--boost-silence B`` multiplies the likelihood of every pdf of the silence phones by B
 (Kaldi's gmm-boost-silence), which steers early alignments towards silence at the edges.
 """
@@ -32,12 +33,14 @@ def silence_pdfs(transition_model, silence_phones) -> List[int]:
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
     p = make_parser("gmm_compute_likes", __doc__)
-    from mtlhybrid.gmm.tool_io import add_feature_options, load_gmm_model, open_features
+    from mtlhybrid.gmm.tool_io import add_feature_options, limit_blas_threads, load_gmm_model, load_numpy_gmm_model, open_features
+
+    limit_blas_threads()
 
     add_feature_options(p)
     p.add_argument("--boost-silence", type=float, default=1.0, help="factor on the likelihood of silence pdfs (1.0: none)")
     p.add_argument("--silence-phones", default="", help="colon-separated silence phone ids (phones/silence.csl)")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="cpu", help="cpu (numpy, no torch import) or cuda (torch)")
     p.add_argument("model_in")
     p.add_argument("data_dir")
     p.add_argument("loglikes_wspecifier")
@@ -46,13 +49,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     import math
 
     import numpy as np
-    import torch
 
     from mtlhybrid.utils.errors import MismatchError, MtlHybridError
     from mtlhybrid.utils.kaldi_io import MatrixWriter
 
-    tm, am = load_gmm_model(args.model_in, device=args.device)
-    reader = open_features(args.data_dir, args)
+    if args.device == "cpu":
+        tm, am = load_numpy_gmm_model(args.model_in)
+
+        def log_likelihoods(feats):
+            return am.log_likelihoods(feats)
+    else:
+        import torch
+
+        tm, am = load_gmm_model(args.model_in, device=args.device)
+
+        def log_likelihoods(feats):
+            with torch.no_grad():
+                return am.log_likelihoods(torch.as_tensor(feats, device=am.device)).cpu().numpy().astype(np.float32)
+    reader = open_features(args.data_dir, args, torch_threads=args.device != "cpu")
     boost_cols: List[int] = []
     if args.boost_silence != 1.0:
         if not args.silence_phones:
@@ -65,8 +79,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for utt, feats in reader.items():
             if feats.shape[1] != am.dim:
                 raise MismatchError(f"utterance {utt}: features have dimension {feats.shape[1]}, the model {args.model_in} expects {am.dim}")
-            with torch.no_grad():
-                ll = am.log_likelihoods(torch.as_tensor(feats, device=am.device)).cpu().numpy().astype(np.float32)
+            ll = log_likelihoods(feats)
             if boost_cols:
                 ll[:, boost_cols] += log_boost
             out.write(utt, ll)

@@ -1,5 +1,9 @@
 """gmm-est: M-step of a GMM-HMM model (Gaussians and transitions), optionally mixing up.
 
+With --device cpu (the default) the update runs in numpy and torch is never imported (it
+cost seconds per training iteration); --device cuda runs the torch update. The two agree
+to float rounding except for the random directions of the mix-up perturbation.
+
 Usage: python -m mtlhybrid.bin.gmm_est [options] <model-in> <stats-in> <model-out>
   e.g. python -m mtlhybrid.bin.gmm_est --min-gaussian-occupancy 3 --mix-up 1000 --power 0.25 \\
          exp/mono/1.mdl "gmm_sum_accs - exp/mono/1.*.acc |" exp/mono/2.mdl
@@ -15,11 +19,10 @@ from mtlhybrid.utils.cli import make_parser, tool_main
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    import torch
+    from mtlhybrid.gmm.tool_io import limit_blas_threads
 
-    from mtlhybrid.gmm.mixup import split_to_total
-    from mtlhybrid.gmm.mle import MleOptions, mle_update
-    from mtlhybrid.gmm.tool_io import load_accs_rx, load_gmm_model
+    limit_blas_threads()
+    from mtlhybrid.gmm.mle_options import MleOptions
     from mtlhybrid.hmm.model_file import save_model
     from mtlhybrid.utils.errors import DataError, MismatchError
     from mtlhybrid.utils.log import get_logger
@@ -39,30 +42,55 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--transition-floor", type=float, default=0.01)
     p.add_argument("--transition-min-count", type=float, default=5.0)
     p.add_argument("--seed", type=int, default=0, help="seed of the mix-up perturbation")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="cpu", help="cpu (numpy, no torch import) or cuda (torch)")
     p.add_argument("model_in")
     p.add_argument("stats_in")
     p.add_argument("model_out")
     args = p.parse_args(argv)
 
-    tm, am = load_gmm_model(args.model_in, device=args.device)
-    accs, counts = load_accs_rx(args.stats_in, device=args.device)
+    if args.device == "cpu":
+        from mtlhybrid.gmm.tool_io import load_numpy_gmm_model, read_numpy_accs_rx
+
+        tm, am = load_numpy_gmm_model(args.model_in)
+        accs, counts = read_numpy_accs_rx(args.stats_in)
+    else:
+        from mtlhybrid.gmm.tool_io import load_accs_rx, load_gmm_model
+
+        tm, am = load_gmm_model(args.model_in, device=args.device)
+        accs, counts = load_accs_rx(args.stats_in, device=args.device)
+        counts = None if counts is None else counts.numpy()
     if args.update_transitions == "true":
         if counts is None:
             raise DataError("statistics carry no transition counts (use --update-transitions false)", path=args.stats_in)
-        if counts.numel() != tm.num_transition_ids + 1:
-            raise MismatchError(f"{counts.numel()} transition counts for {tm.num_transition_ids} transition ids (+1)")
-        tm.mle_update(counts.numpy(), floor=args.transition_floor, min_count=args.transition_min_count)
+        if counts.size != tm.num_transition_ids + 1:
+            raise MismatchError(f"{counts.size} transition counts for {tm.num_transition_ids} transition ids (+1)")
+        tm.mle_update(counts, floor=args.transition_floor, min_count=args.transition_min_count)
     opts = MleOptions(args.min_gaussian_occupancy, args.min_gaussian_weight, args.min_variance,
                       args.variance_floor_fraction, args.remove_low_count_gaussians == "true")
-    stats = mle_update(am, accs, opts)
+    if args.device == "cpu":
+        from mtlhybrid.gmm import numpy_gmm
+
+        am, stats = numpy_gmm.mle_update(am, accs, opts)
+    else:
+        from mtlhybrid.gmm.mle import mle_update
+
+        stats = mle_update(am, accs, opts)
     log.info("GMM update: objf change %.6g per frame over %g frames; %d Gaussians removed",
              stats.objf_impr_per_frame, stats.count, stats.removed_gaussians)
-    if args.mix_up > 0:
+    if args.mix_up > 0 and args.device == "cpu":
+        import numpy as np
+
+        am = numpy_gmm.split_to_total(am, accs.occ.sum(1), args.mix_up, power=args.power, perturb_factor=args.perturb_factor,
+                                      min_count=args.min_count, rng=np.random.default_rng(args.seed))
+    elif args.mix_up > 0:
+        import torch
+
+        from mtlhybrid.gmm.mixup import split_to_total
+
         gen = torch.Generator(device=am.device).manual_seed(args.seed)
         split_to_total(am, accs.occs_per_pdf(), args.mix_up, power=args.power, perturb_factor=args.perturb_factor,
                        min_count=args.min_count, generator=gen)
-    save_model(args.model_out, tm, am)
+    save_model(args.model_out, tm, numpy_gmm.model_dict(am) if args.device == "cpu" else am)
     return 0
 
 

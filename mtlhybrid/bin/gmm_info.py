@@ -15,12 +15,12 @@ from mtlhybrid.utils.cli import make_parser, tool_main
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    from mtlhybrid.gmm.tool_io import load_gmm_model
+    from mtlhybrid.gmm.tool_io import load_numpy_gmm_model
 
     p = make_parser("gmm_info", __doc__)
     p.add_argument("model_in")
     args = p.parse_args(argv)
-    tm, am = load_gmm_model(args.model_in)
+    tm, am = load_numpy_gmm_model(args.model_in)  # numpy: no torch import
     print(f"number of phones {len(tm.phones)}")
     print(f"number of pdfs {am.num_pdfs}")
     print(f"number of transition-ids {tm.num_transition_ids}")

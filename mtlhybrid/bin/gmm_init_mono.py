@@ -18,11 +18,12 @@ from mtlhybrid.utils.cli import make_parser, tool_main
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    import numpy as np
-    import torch
+    from mtlhybrid.gmm.tool_io import add_feature_options, limit_blas_threads, open_features
 
-    from mtlhybrid.gmm.diag_gmm import AmDiagGmm
-    from mtlhybrid.gmm.tool_io import add_feature_options, open_features
+    limit_blas_threads()
+    import numpy as np
+
+    from mtlhybrid.gmm.numpy_gmm import NumpyAmDiagGmm, model_dict
     from mtlhybrid.hmm.model_file import save_model
     from mtlhybrid.hmm.topology import Topology
     from mtlhybrid.hmm.transition_model import TransitionModel
@@ -62,7 +63,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     mean = np.zeros(args.dim)
     var = np.ones(args.dim)
     if args.train_feats:
-        reader = open_features(args.train_feats, args)
+        reader = open_features(args.train_feats, args, torch_threads=False)
         n, s1, s2 = 0, np.zeros(args.dim), np.zeros(args.dim)
         for utt in reader:
             f = np.asarray(reader[utt], dtype=np.float64)
@@ -76,9 +77,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         mean = s1 / n
         var = np.maximum(s2 / n - mean * mean, args.min_variance)
         log.info("global mean and variance from %d frames", n)
-    am = AmDiagGmm.init_from_stats(tree.num_pdfs, torch.from_numpy(mean), torch.from_numpy(var))
+    # every pdf one Gaussian with the global mean and variance (AmDiagGmm.init_from_stats, without torch)
+    P, D = tree.num_pdfs, args.dim
+    am = NumpyAmDiagGmm(np.ones((P, 1), dtype=np.float32), np.tile(mean.astype(np.float32), (P, 1, 1)),
+                        np.tile(var.astype(np.float32), (P, 1, 1)), np.ones(P, dtype=np.int64))
     tree.write(args.tree_out)
-    save_model(args.model_out, tm, am)
+    save_model(args.model_out, tm, model_dict(am))
     log.info("%d phones, %d pdfs, %d transition ids", len(topo.phones), tree.num_pdfs, tm.num_transition_ids)
     return 0
 

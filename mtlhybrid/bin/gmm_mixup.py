@@ -6,6 +6,9 @@ Usage: python -m mtlhybrid.bin.gmm_mixup [options] <model-in> <state-occs-in> <m
 As Kaldi's gmm-mixup, used straight after gmm_init_model (whose --write-occs gives the
 occupancies, one number per line), so a new tree's first EM pass already has the
 Gaussians its pdfs can support. The allocation is :func:`mtlhybrid.gmm.mixup.split_to_total`.
+It keeps torch (one import per triphone system) for torch's random perturbation: with
+numpy's (``numpy_gmm.split_to_total``) the small LDA+MLLT system of tests/test_steps_gmm.py
+decoded at exactly its 40% WER threshold (32 of 80 words) in one run.
 """
 
 from __future__ import annotations

@@ -15,29 +15,19 @@ from mtlhybrid.utils.cli import make_parser, tool_main
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    pass
-
-
-    from mtlhybrid.gmm.accumulate import save_accs, sum_accs
+    from mtlhybrid.gmm.acc_file import sum_acc_files, write_acc_file
     from mtlhybrid.utils.log import get_logger
 
     p = make_parser("gmm_sum_accs", __doc__)
     p.add_argument("stats_out")
     p.add_argument("stats_in", nargs="+")
     args = p.parse_args(argv)
-    accs, counts = sum_accs(args.stats_in)
-    get_logger("gmm_sum_accs").info("summed %d files: %g frames, avg like per frame %.6g",
-                                    len(args.stats_in), accs.total_frames, accs.avg_log_like())
-    if args.stats_out == "-":
-        import tempfile
-        from pathlib import Path
-
-        with tempfile.TemporaryDirectory() as d:
-            save_accs(Path(d) / "out.acc", accs, counts)
-            sys.stdout.buffer.write((Path(d) / "out.acc").read_bytes())
-        sys.stdout.buffer.flush()
-    else:
-        save_accs(args.stats_out, accs, counts)
+    d = sum_acc_files(args.stats_in)
+    frames = d["total_frames"]
+    get_logger("gmm_sum_accs").info("summed %d files: %g frames, avg like per frame %.6g", len(args.stats_in), frames,
+                                    d["total_log_like"] / frames if frames > 0 else float("nan"))
+    write_acc_file(args.stats_out, d["occ"], d["mean_acc"], d["var_acc"], d["total_log_like"], frames,
+                   d["transition_counts"])
     return 0
 
 

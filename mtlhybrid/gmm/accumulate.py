@@ -11,9 +11,9 @@ not ``max_gauss`` per frame, so padding costs nothing (it was most of the work w
 few pdfs have many more Gaussians than the average). Frames are processed in chunks
 only to bound memory.
 
-Accumulator files (``N.acc``, as gmm-acc-stats-ali writes them) are ``torch.save`` dicts
-loaded with ``weights_only=True``; they may also carry transition-id counts for the
-transition model's update, summed by :func:`sum_accs` (gmm-sum-accs).
+Accumulator files (``N.acc``, as gmm-acc-stats-ali writes them) are written and read by
+:mod:`mtlhybrid.gmm.acc_file` (numpy archives); they may also carry transition-id counts
+for the transition model's update, summed by :func:`sum_accs` (gmm-sum-accs).
 """
 
 from __future__ import annotations
@@ -21,17 +21,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 
 from mtlhybrid.gmm.diag_gmm import AmDiagGmm
-from mtlhybrid.utils.errors import DataError, MismatchError
-from mtlhybrid.utils.io import atomic_write
+from mtlhybrid.utils.errors import MismatchError
 from mtlhybrid.utils.log import get_logger
 
 logger = get_logger(__name__)
 
-ACC_FORMAT = "mtlhybrid.gmm-accs"
-ACC_VERSION = 1
+from mtlhybrid.gmm.acc_file import ACC_FORMAT, ACC_VERSION  # noqa: F401 (re-exported)
 
 #: frames per chunk in accumulation (memory ~ chunk * max_gauss * dim doubles)
 ACC_CHUNK = 2048
@@ -212,55 +211,34 @@ class AccumAmDiagGmm:
         return acc
 
 
-def save_accs(path: Union[str, Path], accs: AccumAmDiagGmm, transition_counts: Optional[torch.Tensor] = None) -> None:
-    """Write an accumulator file atomically (GMM statistics and optional transition-id counts)."""
-    d = {"format": ACC_FORMAT, "version": ACC_VERSION, "gmm": accs.to_dict(),
-         "transition_counts": None if transition_counts is None else torch.as_tensor(transition_counts, dtype=torch.float64).cpu()}
-    with atomic_write(path, mode="wb", encoding=None) as f:
-        torch.save(d, f)
+def save_accs(path: Union[str, Path], accs: AccumAmDiagGmm, transition_counts=None) -> None:
+    """Write an accumulator file atomically (GMM statistics and optional transition-id counts).
+
+    The format is :mod:`mtlhybrid.gmm.acc_file`'s (numpy, readable without torch).
+    """
+    from mtlhybrid.gmm.acc_file import write_acc_file
+
+    tc = None if transition_counts is None else torch.as_tensor(transition_counts, dtype=torch.float64).cpu().numpy()
+    write_acc_file(path, accs.occ.cpu().numpy(), accs.mean_acc.cpu().numpy(), accs.var_acc.cpu().numpy(),
+                   accs.total_log_like, accs.total_frames, tc)
+
+
+def _from_file_dict(d: dict, device=None) -> Tuple[AccumAmDiagGmm, Optional[torch.Tensor]]:
+    tc = d["transition_counts"]
+    accs = AccumAmDiagGmm.from_dict({k: torch.from_numpy(np.ascontiguousarray(d[k])) for k in ("occ", "mean_acc", "var_acc")}
+                                    | {"total_log_like": d["total_log_like"], "total_frames": d["total_frames"]}, device=device)
+    return accs, (None if tc is None else torch.from_numpy(np.asarray(tc, dtype=np.float64)))
 
 
 def load_accs(path: Union[str, Path], device=None) -> Tuple[AccumAmDiagGmm, Optional[torch.Tensor]]:
     """Read an accumulator file: ``(gmm statistics, transition counts or None)``."""
-    try:
-        d = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise DataError("no such accumulator file", path=path)
-    except Exception as e:  # unpickling errors, truncated files
-        raise DataError(f"cannot read accumulator file: {e}", path=path)
-    if not isinstance(d, dict) or d.get("format") != ACC_FORMAT:
-        raise DataError(f"not a {ACC_FORMAT} file", path=path)
-    if int(d.get("version", -1)) > ACC_VERSION:
-        raise DataError(f"accumulator version {d.get('version')} is newer than this code", path=path)
-    tc = d.get("transition_counts")
-    return AccumAmDiagGmm.from_dict(d["gmm"], device=device), (None if tc is None else torch.as_tensor(tc))
+    from mtlhybrid.gmm.acc_file import read_acc_file
+
+    return _from_file_dict(read_acc_file(path), device=device)
 
 
 def sum_accs(paths: Iterable[Union[str, Path]], device=None) -> Tuple[AccumAmDiagGmm, Optional[torch.Tensor]]:
     """Sum several accumulator files (gmm-sum-accs); transition counts are summed when all have them."""
-    total: Optional[AccumAmDiagGmm] = None
-    counts: Optional[torch.Tensor] = None
-    n_with_counts = n = 0
-    for p in paths:
-        a, c = load_accs(p, device=device)
-        n += 1
-        if total is None:
-            total = a
-        else:
-            try:
-                total.merge(a)
-            except MismatchError as e:
-                raise MismatchError(f"{p}: {e}")
-        if c is not None:
-            n_with_counts += 1
-            if counts is None:
-                counts = c.clone()
-            elif counts.shape != c.shape:
-                raise MismatchError(f"{p}: {c.numel()} transition counts, earlier files had {counts.numel()}")
-            else:
-                counts += c
-    if total is None:
-        raise DataError("no accumulator files given")
-    if n_with_counts not in (0, n):
-        raise MismatchError(f"only {n_with_counts} of {n} accumulator files carry transition counts")
-    return total, counts
+    from mtlhybrid.gmm.acc_file import sum_acc_files
+
+    return _from_file_dict(sum_acc_files(paths), device=device)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Tuple
 
 import numpy as np
-import torch
 
-from mtlhybrid.gmm.diag_gmm import AmDiagGmm
+from mtlhybrid.gmm.numpy_gmm import NumpyAmDiagGmm
 from mtlhybrid.hmm.tree import ContextDependency
 from mtlhybrid.hmm.tree_stats import TreeStats
 from mtlhybrid.utils.log import get_logger
@@ -23,8 +22,12 @@ logger = get_logger(__name__)
 
 def init_gmm_from_tree_stats(
     tree: ContextDependency, stats: TreeStats, min_variance: float = 1e-3
-) -> Tuple[AmDiagGmm, np.ndarray]:
-    """One Gaussian per pdf of ``tree`` from pooled ``stats``; returns the model and per-pdf counts."""
+) -> Tuple[NumpyAmDiagGmm, np.ndarray]:
+    """One Gaussian per pdf of ``tree`` from pooled ``stats``; returns the model and per-pdf counts.
+
+    The model is numpy (no torch import in gmm_init_model); ``AmDiagGmm.from_dict(am.to_dict())``
+    gives the torch one.
+    """
     events, keys, counts, sums, sumsqs = stats.arrays()
     num_pdfs, dim = tree.num_pdfs, int(stats.dim or 0)
     pdf_of = np.array([tree.compute(window, pdf_class) for window, pdf_class in events], dtype=np.int64)
@@ -43,11 +46,11 @@ def init_gmm_from_tree_stats(
     variances[seen] = np.maximum(pdf_sumsq[seen] / occ[seen, None] - means[seen] ** 2, min_variance)
     if (~seen).any():
         logger.warning("%d of %d pdfs have no tree statistics and start at the global mean and variance", int((~seen).sum()), num_pdfs)
-    am = AmDiagGmm(
-        torch.ones(num_pdfs, 1),
-        torch.as_tensor(means, dtype=torch.float32).unsqueeze(1),
-        torch.as_tensor(variances, dtype=torch.float32).unsqueeze(1),
-        torch.ones(num_pdfs, dtype=torch.int64),
+    am = NumpyAmDiagGmm(
+        np.ones((num_pdfs, 1), dtype=np.float32),
+        means.astype(np.float32)[:, None, :],
+        variances.astype(np.float32)[:, None, :],
+        np.ones(num_pdfs, dtype=np.int64),
     )
     logger.info("initialised %d single-Gaussian pdfs of dimension %d from %.0f frames of tree statistics", num_pdfs, dim, total)
     return am, occ

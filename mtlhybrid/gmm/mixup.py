@@ -12,13 +12,15 @@ pdfs at once (round ``k`` adds the ``k``-th extra Gaussian to every pdf that nee
 from __future__ import annotations
 
 import heapq
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
-import torch
-
-from mtlhybrid.gmm.diag_gmm import AmDiagGmm
 from mtlhybrid.utils.errors import MismatchError
 from mtlhybrid.utils.log import get_logger
+
+if TYPE_CHECKING:  # torch only where used: get_split_targets serves the numpy tools too
+    import torch
+
+    from mtlhybrid.gmm.diag_gmm import AmDiagGmm
 
 logger = get_logger(__name__)
 
@@ -69,6 +71,8 @@ def split_to_total(
     their target are left alone (this never merges). ``generator`` makes the perturbation
     reproducible; it must live on the model's device.
     """
+    import torch
+
     occs = torch.as_tensor(occs_per_pdf, dtype=torch.float64).cpu()
     if occs.numel() != am.num_pdfs:
         raise MismatchError(f"{occs.numel()} occupancies for {am.num_pdfs} pdfs")

@@ -15,66 +15,17 @@ update, so each mixture's weights always sum to one.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Optional
 
 import torch
 
 from mtlhybrid.gmm.accumulate import AccumAmDiagGmm
 from mtlhybrid.gmm.diag_gmm import AmDiagGmm, _natural
+from mtlhybrid.gmm.mle_options import MleOptions, MleStats  # noqa: F401 (defined there without torch)
 from mtlhybrid.utils.errors import MismatchError
 from mtlhybrid.utils.log import get_logger
 
 logger = get_logger(__name__)
-
-
-@dataclass
-class MleOptions:
-    """Options of the M-step (gmm-est's, with Kaldi's defaults plus a relative variance floor)."""
-
-    min_gaussian_occupancy: float = 10.0
-    min_gaussian_weight: float = 1e-5
-    min_variance: float = 1e-3
-    variance_floor_fraction: float = 1e-3
-    remove_low_count_gaussians: bool = True
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "MleOptions":
-        return cls(**d)
-
-
-@dataclass
-class MleStats:
-    """What an update did: objective before/after (auxiliary function), counts of changes."""
-
-    objf_before: float
-    objf_after: float
-    count: float
-    floored_elements: int
-    floored_gaussians: int
-    removed_gaussians: int
-    kept_low_count_gaussians: int
-
-    @property
-    def objf_impr(self) -> float:
-        return self.objf_after - self.objf_before
-
-    @property
-    def objf_impr_per_frame(self) -> float:
-        return self.objf_impr / self.count if self.count > 0 else 0.0
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["objf_impr"] = self.objf_impr
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "MleStats":
-        d = {k: v for k, v in d.items() if k != "objf_impr"}
-        return cls(**d)
 
 
 def auxiliary_objective(am: AmDiagGmm, accs: AccumAmDiagGmm, weights=None, means=None, variances=None) -> float:

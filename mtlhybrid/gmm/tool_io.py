@@ -36,6 +36,23 @@ def use_tool_threads() -> int:
     return n
 
 
+def limit_blas_threads() -> int:
+    """One BLAS thread per tool (``$OMP_NUM_THREADS`` when set), before numpy is first imported.
+
+    The numpy kernels of the CPU tools (:mod:`mtlhybrid.gmm.numpy_gmm`) would otherwise
+    start one OpenBLAS thread per core in every job, as torch did (see
+    :func:`use_tool_threads`). OpenBLAS reads the variable once, when it loads, so this must
+    run before ``import numpy``; it only sets variables that are unset.
+    """
+    try:
+        n = max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
+    except ValueError:
+        n = 1
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(n))
+    return n
+
+
 def add_feature_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--apply-cmvn", default="true", choices=["true", "false"], help="apply per-speaker CMVN from cmvn.scp")
     p.add_argument("--norm-vars", default="false", choices=["true", "false"], help="also normalise variances")
@@ -47,11 +64,13 @@ def add_feature_options(p: argparse.ArgumentParser) -> None:
                    help="rspecifier of per-speaker matrices (fMLLR trans.JOB), applied last, by the data dir's utt2spk")
 
 
-def open_features(data_dir: str, args: argparse.Namespace):
+def open_features(data_dir: str, args: argparse.Namespace, torch_threads: bool = True):
+    """The tool's :class:`FeatureReader`; ``torch_threads=False`` for tools that never import torch."""
     from mtlhybrid.features.reader import FeatureReader
     from mtlhybrid.transform.io import read_matrix, read_transforms
 
-    use_tool_threads()
+    if torch_threads:
+        use_tool_threads()
     return FeatureReader(data_dir, apply_cmvn=args.apply_cmvn == "true", norm_vars=args.norm_vars == "true",
                          delta_order=args.delta_order, splice=(args.left_context, args.right_context),
                          transform=read_matrix(args.transform) if args.transform else None,
@@ -71,6 +90,18 @@ def load_gmm_model(path: str, device=None):
     return tm, AmDiagGmm.from_dict(am_dict, device=device)
 
 
+def load_numpy_gmm_model(path: str):
+    """``(TransitionModel, NumpyAmDiagGmm)`` of a GMM-HMM model, without importing torch."""
+    from mtlhybrid.gmm.numpy_gmm import NumpyAmDiagGmm
+    from mtlhybrid.hmm.model_file import load_model
+    from mtlhybrid.utils.errors import DataError
+
+    tm, am_dict = load_model(path)
+    if am_dict is None:
+        raise DataError("model has no acoustic model (GMM)", path=path)
+    return tm, NumpyAmDiagGmm.from_dict(am_dict)
+
+
 def load_accs_rx(rxfilename: str, device=None):
     """:func:`mtlhybrid.gmm.accumulate.load_accs` for a path or a pipe (``"gmm_sum_accs - *.acc |"``)."""
     from mtlhybrid.gmm.accumulate import load_accs
@@ -83,3 +114,16 @@ def load_accs_rx(rxfilename: str, device=None):
         tmp.write(raw)
         tmp.flush()
         return load_accs(tmp.name, device=device)
+
+
+def read_numpy_accs_rx(rxfilename: str):
+    """``(NumpyGmmAccs, transition counts or None)`` from a path or a pipe, without torch."""
+    from mtlhybrid.gmm.acc_file import read_acc_bytes, read_acc_file
+    from mtlhybrid.gmm.numpy_gmm import NumpyGmmAccs
+    from mtlhybrid.utils.kaldi_io import read_bytes
+
+    if rxfilename.rstrip().endswith("|"):
+        d = read_acc_bytes(read_bytes(rxfilename), rxfilename)
+    else:
+        d = read_acc_file(rxfilename)
+    return NumpyGmmAccs(d["occ"], d["mean_acc"], d["var_acc"], d["total_log_like"], d["total_frames"]), d["transition_counts"]

@@ -26,9 +26,12 @@ MODEL_VERSION = 1
 
 
 def save_model(path: PathLike, transition_model: TransitionModel, acoustic_model=None) -> None:
-    """Write ``final.mdl`` atomically; ``acoustic_model`` is an object with ``to_dict()`` or a dict."""
-    import torch
+    """Write ``final.mdl`` atomically; ``acoustic_model`` is an object with ``to_dict()`` or a dict.
 
+    An acoustic model given as numpy arrays (the CPU GMM tools) is written by
+    :func:`mtlhybrid.utils.torch_file.save_torch_file` without importing torch (same
+    format, arrays become tensors); one holding torch tensors by ``torch.save``.
+    """
     am = acoustic_model
     if am is not None and not isinstance(am, dict):
         am = am.to_dict()
@@ -38,8 +41,16 @@ def save_model(path: PathLike, transition_model: TransitionModel, acoustic_model
         "transition_model": transition_model.to_dict(),
         "acoustic_model": am,
     }
+    from mtlhybrid.utils.torch_file import save_torch_file
+
     buf = io.BytesIO()
-    torch.save(obj, buf)
+    try:
+        save_torch_file(obj, buf)
+    except TypeError:  # torch tensors in it: torch is imported already
+        import torch
+
+        buf = io.BytesIO()
+        torch.save(obj, buf)
     with atomic_write(path, mode="wb", encoding=None) as f:
         f.write(buf.getvalue())
 

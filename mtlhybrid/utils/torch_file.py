@@ -91,3 +91,103 @@ def load_torch_file(path: Union[str, Path]) -> Any:
                 return _Unpickler(f, archive, prefix).load()
             except (pickle.UnpicklingError, KeyError, ValueError, EOFError) as e:
                 raise UnsupportedTorchFile(f"{type(e).__name__}: {e}")
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+_DTYPE_STORAGES = {np.dtype(v): k for k, v in _STORAGE_DTYPES.items()}
+
+
+class _Global:
+    """A reference to ``module.name`` written into the pickle without importing ``module``."""
+
+    def __init__(self, module: str, name: str):
+        self.module, self.name = module, name
+
+
+class _Tensor:
+    def __init__(self, array: np.ndarray, key: str):
+        self.array, self.key = array, key
+
+
+class _Writer(pickle._Pickler):  # the Python pickler: its dispatch table can be extended
+    dispatch = dict(pickle._Pickler.dispatch)
+
+    def persistent_id(self, obj):
+        if isinstance(obj, _Tensor) and getattr(self, "_storage_arg", None) is obj:
+            a = obj.array
+            return ("storage", _Global("torch", _DTYPE_STORAGES[a.dtype]), obj.key, "cpu", int(a.size))
+        return None
+
+    def _save_global_ref(self, obj: _Global):
+        self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
+
+    def _save_tensor(self, obj: _Tensor):
+        a = obj.array
+        itemsize = a.dtype.itemsize
+        self._save_global_ref(_Global("torch._utils", "_rebuild_tensor_v2"))
+        self.write(pickle.MARK)
+        self._storage_arg = obj
+        self.save(obj)  # the storage, as a persistent id
+        self._storage_arg = None
+        self.save(0)
+        self.save(tuple(int(n) for n in a.shape))
+        self.save(tuple(int(s) // itemsize for s in a.strides))
+        self.save(False)
+        self._save_global_ref(_Global("collections", "OrderedDict"))
+        self.write(pickle.EMPTY_TUPLE + pickle.REDUCE)
+        self.write(pickle.TUPLE + pickle.REDUCE)
+
+    def save(self, obj, save_persistent_id=True):
+        if isinstance(obj, _Tensor) and getattr(self, "_storage_arg", None) is obj:
+            self.save_pers(self.persistent_id(obj))
+            return
+        super().save(obj, save_persistent_id=False)
+
+    dispatch[_Global] = _save_global_ref
+    dispatch[_Tensor] = _save_tensor
+
+
+def save_torch_file(obj: Any, f) -> None:
+    """Write ``obj`` as ``torch.save`` would, numpy arrays becoming tensors, without importing torch.
+
+    ``obj`` may hold dicts, lists, tuples, strings, numbers, booleans, None and numpy arrays
+    of the dtypes torch has storages for; ``torch.load(..., weights_only=True)`` and
+    :func:`load_torch_file` read the result. Why: the GMM tools that write a model
+    (gmm_est) would otherwise import torch (seconds per process) only to serialise arrays.
+    """
+    tensors: Dict[str, np.ndarray] = {}
+
+    def convert(x):
+        if isinstance(x, np.ndarray):
+            if x.dtype not in _DTYPE_STORAGES:
+                raise TypeError(f"no torch storage for numpy dtype {x.dtype}")
+            key = str(len(tensors))
+            a = np.ascontiguousarray(x).astype(x.dtype.newbyteorder("<"), copy=False)
+            tensors[key] = a
+            return _Tensor(a, key)
+        if isinstance(x, np.generic):
+            return x.item()
+        if isinstance(x, dict):
+            return {k: convert(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [convert(v) for v in x]
+        if isinstance(x, tuple):
+            return tuple(convert(v) for v in x)
+        if x is None or isinstance(x, (str, bool, int, float)):
+            return x
+        raise TypeError(f"cannot write a {type(x).__name__} in a torch file without torch")
+
+    import io
+
+    buf = io.BytesIO()
+    _Writer(buf, protocol=2).dump(convert(obj))
+    def record(z, name, data):  # a fixed timestamp: equal models give equal files
+        z.writestr(zipfile.ZipInfo(f"archive/{name}", date_time=(1980, 1, 1, 0, 0, 0)), data)
+
+    with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
+        record(z, "data.pkl", buf.getvalue())
+        record(z, "byteorder", "little")
+        for key, a in tensors.items():
+            record(z, f"data/{key}", a.tobytes())
+        record(z, "version", "3\n")
