@@ -74,7 +74,7 @@ def test_utt_labels_known_classes_and_errors(tmp_path):
 def test_utt_labels_outside_the_classes_can_be_left_unlabelled(tmp_path):
     # Validation speakers of a speaker-adversarial head are not among its training speakers.
     (tmp_path / "utt2spk").write_text("a s1\nb s9\nc s2\n")
-    tt = load_utt_labels(tmp_path, "spk", classes=["s1", "s2"], unknown="skip")
+    tt = load_utt_labels(tmp_path, "spk", classes=["s1", "s2"], unknown="mask")
     assert tt.targets == {"a": 0, "c": 1}
     assert tt.identity.class_names == ["s1", "s2"]
     with pytest.raises(DataError, match="label 's9' is not one of"):

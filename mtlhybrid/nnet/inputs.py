@@ -77,11 +77,10 @@ def load_task_targets(cfg: MtlConfig, task: TaskConfig, corpus: str, split: str 
         if not data or not (Path(data) / f"utt2{task.label}").is_file():
             log.info("corpus %s (%s): no utt2%s, task %s has no labels there", corpus, split, task.label, task.name)
             return None
-        # An adversarial task's validation labels that training never had (the held-out
-        # speakers of a speaker-adversarial head) are left unscored: that head is no
-        # selection criterion. Any other task's unknown label is an error (a typo).
-        skip = split == "valid" and task.adversarial
-        return load_utt_labels(data, task.label, classes, unknown="skip" if skip else "error")
+        # Held-out speakers carry labels an adversarial speaker head never had: masked in validation
+        # (an adversarial head selects nothing). For any other task an unknown label is a data error.
+        unknown = "mask" if split == "valid" and task.adversarial else "error"
+        return load_utt_labels(data, task.label, classes, unknown=unknown)
     if task.ali not in alis:
         if split == "train":
             raise DataError(f"task {task.name}: corpus {corpus} has no alignment dir named {task.ali!r} "

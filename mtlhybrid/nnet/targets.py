@@ -186,14 +186,12 @@ def load_utt_labels(data_dir: PathLike, name: str, classes: Optional[Sequence[st
     """Utterance labels from ``<data_dir>/utt2<name>``: utt -> class index.
 
     With ``classes`` given (a trained model's class list) a label outside it is a
-    DataError naming the file and line (``unknown="error"``), or with ``unknown="skip"``
-    the utterance gets no label for this task, counted in the log (held-out speakers
-    cannot be scored by a speaker-adversarial head trained on the others, yet they still
-    validate every other task). Without ``classes``, the classes are the sorted labels seen.
-    Utterances missing from the file simply have no label (their loss is masked).
+    DataError naming the file and line, or with ``unknown="mask"`` left without a label
+    and counted in the log: held-out validation speakers have speaker labels no head was
+    trained on (a speaker-adversarial task), which can be neither scored nor trained.
+    Without ``classes``, the classes are the sorted labels seen. Utterances missing from
+    the file simply have no label (their loss is masked).
     """
-    if unknown not in ("error", "skip"):
-        raise ValueError(f"unknown must be 'error' or 'skip', got {unknown!r}")
     path = Path(data_dir) / f"utt2{name}"
     if not path.is_file():
         raise DataError(f"no label file for task {name}", path=path)
@@ -211,17 +209,17 @@ def load_utt_labels(data_dir: PathLike, name: str, classes: Optional[Sequence[st
         classes = kaldi_sorted({lab for lab, _ in raw.values()})
     index = {c: i for i, c in enumerate(classes)}
     out: Dict[str, int] = {}
-    skipped = 0
+    masked = []
     for utt, (lab, lineno) in raw.items():
         if lab not in index:
-            if unknown == "skip":
-                skipped += 1
+            if unknown == "mask":
+                masked.append(utt)
                 continue
             raise DataError(f"label {lab!r} is not one of the model's classes ({', '.join(classes)})", path=path, line=lineno, utt=utt)
         out[utt] = index[lab]
-    if skipped:
-        log.info("%s: %d of %d utterances have labels outside the %d classes of task %s: not scored on it",
-                 path, skipped, len(raw), len(classes), name)
+    if masked:
+        log.info("%s: %d of %d utterances have a label outside the %d classes trained: no target for them "
+                    "(e.g. %s)", path, len(masked), len(raw), len(classes), " ".join(masked[:3]))
     return TaskTargets(out, TaskIdentity(len(classes), list(classes)))
 
 
