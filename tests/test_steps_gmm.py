@@ -193,7 +193,7 @@ def lda_mllt_system(gmm_systems):
     run(f"steps/train_lda_mllt.sh --num-iters 4 --mllt-iters '2' --realign-iters '3' --tree-thresh 50 "
         f"120 400 {w}/data/train {w}/data/lang {w}/exp/tri1_ali {w}/exp/tri2b")
     run(f"utils/mkgraph.sh {w}/data/lang_test {w}/exp/tri2b {w}/exp/tri2b/graph")
-    run(f"steps/decode.sh --nj 2 {w}/exp/tri2b/graph {w}/data/test {w}/exp/tri2b/decode_test")
+    run(f"steps/decode.sh --nj 2 --beam 20 --lattice-beam 8 {w}/exp/tri2b/graph {w}/data/test {w}/exp/tri2b/decode_test")
     run(f"steps/align_si.sh --nj 2 {w}/data/train {w}/data/lang {w}/exp/tri2b {w}/exp/tri2b_ali")
     return w / "exp/tri2b"
 

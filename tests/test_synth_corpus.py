@@ -248,38 +248,6 @@ def test_reverb_and_noise_are_repeatable_and_change_audio(tmp_path, espeak, sox)
     a = render_utterance(noisy, tmp_path / "a.wav").read_bytes()
     b = render_utterance(noisy, tmp_path / "b.wav").read_bytes()
     assert a == b
-
-
-def test_stage0_crossed_corpus(repo_root, script_env, tmp_path, espeak, sox):
-    """Stage 0 (local/prepare_data.sh) on a tiny crossed corpus: the data dirs show every training
-    voice under every seen accent and speed and pitch varying within each speaker; the wavs are those settings."""
-    s5 = repo_root / "egs" / "synth_accents" / "s5"
-    r = subprocess.run(["local/prepare_data.sh", "--num-train-spk", "12", "--utts-per-spk", "2", "--utts-per-test-spk", "1",
-                        "--num-unseen-spk-per-accent", "1", "--vocab-size", "400", "--lm-sentences", "0",
-                        str(tmp_path / "wav"), str(tmp_path / "data")], cwd=s5, env=script_env, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    data = tmp_path / "data"
-    train = data / "train"
-    _check_data_dir(train)
-    synth = {u: json.loads(v) for u, v in read_table(train / "utt2synth").items()}
-    accent = read_table(train / "utt2accent")
-    spk = read_table(train / "utt2spk")
-    cells = {(s["settings"]["voice"].split("+")[1], accent[u]) for u, s in synth.items()}
-    voices = {v for v, _ in cells}
-    seen = set(accent.values())
-    assert len(seen) == 6 and len(voices) == 2  # 12 speakers: two voices, each under all six seen accents
-    assert cells == {(v, a) for v in voices for a in seen}
-    for s_ in set(spk.values()):
-        prosody = {(synth[u]["settings"]["speed"], synth[u]["settings"]["pitch"]) for u in synth if spk[u] == s_}
-        assert len(prosody) == 2, s_  # drawn per utterance
-    order = (data / "local" / "synth_accents" / "train_spk_order.txt").read_text().split()
-    assert sorted(order) == sorted(set(spk.values()))
-    rows = [line.split("\t") for line in (data / "local" / "synth_accents" / "speakers.tsv").read_text().splitlines()[1:]]
-    assert all(row[6] == "135-185" and row[7] == "30-70" for row in rows)
-    assert len(read_table(data / "test_unseen" / "utt2spk")) == 2  # one speaker per unseen accent
-    utt = next(iter(synth))
-    regen = regenerate_utterance(train, utt, tmp_path / "re.wav")
-    assert regen.read_bytes() == Path(read_table(train / "wav.scp")[utt]).read_bytes()
     other_seed = render_utterance(dataclasses.replace(noisy, seed=12), tmp_path / "c.wav").read_bytes()
     assert other_seed != a
     x, _ = sf.read(render_utterance(clean, tmp_path / "d.wav"))
