@@ -163,7 +163,7 @@ while [ $x -lt $num_iters ]; do
       $py.gmm_acc_stats_ali $feat_opts --device $device $dir/$x.mdl $sdata/JOB ark:$dir/ali.JOB.gz $dir/$x.JOB.acc
     $cmd $dir/log/update.$x.log \
       $py.gmm_est --mix-up $numgauss --power $power --device $device \
-        $dir/$x.mdl "$py.gmm_sum_accs - $dir/$x.*.acc |" $dir/$((x+1)).mdl
+        $dir/$x.mdl $dir/$x.*.acc $dir/$((x+1)).mdl
     rm -f $dir/$x.mdl $dir/$x.*.acc $dir/$x.occs
   fi
   [ $x -le $max_iter_inc ] && numgauss=$((numgauss + incgauss))

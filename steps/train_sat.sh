@@ -155,7 +155,7 @@ while [ $x -lt $num_iters ]; do
       $py.gmm_acc_stats_ali $feat_opts --device $device $dir/$x.mdl $sdata/JOB ark:$dir/ali.JOB.gz $dir/$x.JOB.acc
     $cmd $dir/log/update.$x.log \
       $py.gmm_est --mix-up $numgauss --power $power --device $device \
-        $dir/$x.mdl "$py.gmm_sum_accs - $dir/$x.*.acc |" $dir/$((x+1)).mdl
+        $dir/$x.mdl $dir/$x.*.acc $dir/$((x+1)).mdl
     rm -f $dir/$x.mdl $dir/$x.*.acc $dir/$x.occs
   fi
   [ $x -le $max_iter_inc ] && numgauss=$((numgauss + incgauss))
@@ -174,7 +174,7 @@ if [ $stage -le $x ]; then
       $py.gmm_acc_stats_ali $sifeat_opts --device $device $cur $sdata/JOB ark:$dir/ali.JOB.gz $dir/alimdl.$pass.JOB.acc
     $cmd $dir/log/est_alimdl.$pass.log \
       $py.gmm_est --remove-low-count-gaussians false --device $device \
-        $cur "$py.gmm_sum_accs - $dir/alimdl.$pass.*.acc |" $dir/alimdl.$pass.mdl
+        $cur $dir/alimdl.$pass.*.acc $dir/alimdl.$pass.mdl
     rm $dir/alimdl.$pass.*.acc
     cur=$dir/alimdl.$pass.mdl
   done

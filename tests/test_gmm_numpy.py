@@ -194,6 +194,15 @@ def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
     _run_tool("gmm_est", ["--min-gaussian-occupancy", "3", "--mix-up", "12", "--min-count", "5", tmp_path / "0.mdl",
                           f"{sys.executable} -m mtlhybrid.bin.gmm_sum_accs - {tmp_path}/a.acc |", tmp_path / "1.mdl"], env)
     tm1, am1 = load_model(tmp_path / "1.mdl")  # written without torch, read by torch and by load_model
+    # several accumulator files summed by gmm_est itself = the gmm_sum_accs pipe (the scripts' form)
+    est2 = ["--min-gaussian-occupancy", "3", "--mix-up", "12", "--min-count", "5", tmp_path / "0.mdl"]
+    _run_tool("gmm_est", est2 + [tmp_path / "a.acc", tmp_path / "a.acc", tmp_path / "2f.mdl"], env)
+    _run_tool("gmm_est", est2 + [f"{sys.executable} -m mtlhybrid.bin.gmm_sum_accs - {tmp_path}/a.acc {tmp_path}/a.acc |",
+                                 tmp_path / "2p.mdl"], env)
+    (tm2f, am2f), (tm2p, am2p) = load_model(tmp_path / "2f.mdl"), load_model(tmp_path / "2p.mdl")
+    np.testing.assert_array_equal(tm2f.log_probs, tm2p.log_probs)
+    for k in ("weights", "means", "variances", "num_gauss_per_pdf"):
+        np.testing.assert_array_equal(np.asarray(am2f[k]), np.asarray(am2p[k]))
     assert int(torch.load(tmp_path / "1.mdl", weights_only=True)["acoustic_model"]["num_gauss_per_pdf"].sum()) == 12
     assert not np.allclose(tm1.log_probs, tm.log_probs)  # transitions re-estimated
     with open(tmp_path / "likes.ark", "wb") as out:
