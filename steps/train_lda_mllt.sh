@@ -138,10 +138,9 @@ while [ $x -lt $num_iters ]; do
   if [ $stage -le $x ] && echo " $realign_iters " | grep -q " $x "; then
     echo "$0: aligning data"
     $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
-      set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
-        $dir/$x.mdl $sdata/JOB ark:- \| \
-      $py.align_compiled_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-        $dir/$x.mdl ark:$dir/fsts.JOB.gz ark:- ark:$dir/ali.JOB.gz
+      $py.gmm_align_compiled $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+        $scale_opts --beam $beam --retry-beam $retry_beam \
+        $dir/$x.mdl ark:$dir/fsts.JOB.gz $sdata/JOB ark:$dir/ali.JOB.gz
   fi
   if echo " $mllt_iters " | grep -q " $x "; then
     if [ $stage -le $x ]; then

@@ -2,8 +2,8 @@
 # Flat-start monophone GMM-HMM training, as Kaldi's steps/train_mono.sh: a model with one
 # Gaussian per phone state, equal alignments, then EM with realignment on a schedule while
 # Gaussians are added up to --totgauss. Features: CMVN per speaker plus deltas.
-# The work is in mtlhybrid.bin.{gmm_init_mono,align_equal,compile_train_graphs,gmm_compute_likes,
-# align_compiled_mapped,gmm_acc_stats_ali,gmm_est} (gmm_est sums the jobs' accumulators itself).
+# The work is in mtlhybrid.bin.{gmm_init_mono,align_equal,compile_train_graphs,
+# gmm_align_compiled,gmm_acc_stats_ali,gmm_est} (gmm_est sums the jobs' accumulators itself).
 
 # Begin configuration section.
 nj=4
@@ -120,10 +120,9 @@ while [ $x -lt $num_iters ]; do
     if echo " $realign_iters " | grep -q " $x "; then
       echo "$0: aligning data"
       $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
-        set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
-          $dir/$x.mdl $sdata/JOB ark:- \| \
-        $py.align_compiled_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-          $dir/$x.mdl ark:$dir/fsts.JOB.gz ark:- ark:$dir/ali.JOB.gz
+        $py.gmm_align_compiled $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+          $scale_opts --beam $beam --retry-beam $retry_beam \
+          $dir/$x.mdl ark:$dir/fsts.JOB.gz $sdata/JOB ark:$dir/ali.JOB.gz
     fi
     $cmd JOB=1:$nj $dir/log/acc.$x.JOB.log \
       $py.gmm_acc_stats_ali $feat_opts --device $device $dir/$x.mdl $sdata/JOB ark:$dir/ali.JOB.gz $dir/$x.JOB.acc

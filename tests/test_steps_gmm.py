@@ -116,6 +116,27 @@ def test_alignment_dir_layout_and_lattices(gmm_systems):
     assert checked == 5
 
 
+def test_gmm_align_compiled_equals_the_likelihood_pipe(gmm_systems):
+    """gmm_align_compiled (scores in process, the training scripts' realignment) = gmm_compute_likes | align_compiled_mapped."""
+    from mtlhybrid.utils.kaldi_io import read_int_vectors
+
+    w, d = gmm_systems, gmm_systems / "exp/tri1"
+    opts = (f"$(steps/internal/gmm_feat_opts.sh {d}) --boost-silence 1.5 "
+            f"--silence-phones $(cat {w}/data/lang/phones/silence.csl)")
+    align = "--beam 3 --retry-beam 40"  # a narrow first beam: some utterances take the retry path
+    run(f"python3 -m mtlhybrid.bin.gmm_compute_likes {opts} {d}/final.mdl {w}/data/train/split2/1 ark:- | "
+        f"python3 -m mtlhybrid.bin.align_compiled_mapped {align} {d}/final.mdl ark:{d}/fsts.1.gz ark:- "
+        f"ark:{w}/ali_pipe.gz")
+    r = run(f"python3 -m mtlhybrid.bin.gmm_align_compiled {opts} {align} {d}/final.mdl ark:{d}/fsts.1.gz "
+            f"{w}/data/train/split2/1 ark:{w}/ali_one.gz")
+    assert "boosting" in r.stderr
+    pipe, one = dict(read_int_vectors(w / "ali_pipe.gz")), dict(read_int_vectors(w / "ali_one.gz"))
+    assert len(one) == len((w / "data/train/split2/1/feats.scp").read_text().splitlines()) > 0
+    assert sorted(one) == sorted(pipe)
+    for u in one:
+        np.testing.assert_array_equal(one[u], pipe[u])
+
+
 def test_ali_to_pdf_and_phones_tools(gmm_systems):
     ali_dir = gmm_systems / "exp/mono_ali"
     pdfs = run(f"python3 -m mtlhybrid.bin.ali_to_pdf {ali_dir}/final.mdl ark:{ali_dir}/ali.1.gz -").stdout.splitlines()
