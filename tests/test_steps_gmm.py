@@ -267,6 +267,31 @@ def test_sat_system_has_per_speaker_transforms_that_raise_likelihood(sat_system)
     assert (d / "final.mat").is_file()
 
 
+def test_align_fmllr_compiles_graphs_once_and_aligns_every_utterance(sat_system):
+    """align_fmllr.sh: both passes read one fsts.JOB.gz (as Kaldi's); every utterance aligned, transforms per speaker."""
+    from mtlhybrid.transform.io import read_transforms
+    from mtlhybrid.utils.kaldi_io import read_int_vectors
+
+    w = sat_system.parent.parent
+    d = w / "exp/tri3b_ali"
+    run(f"steps/align_fmllr.sh --nj 2 {w}/data/train {w}/data/lang {sat_system} {d}")
+    utts = {line.split()[0] for line in (w / "data/train/feats.scp").read_text().splitlines()}
+    ali = {}
+    for n in (1, 2):
+        assert (d / f"fsts.{n}.gz").is_file()
+        assert "compiled graphs for" in (d / f"log/compile_graphs.{n}.log").read_text()
+        for log in (f"align_pass1.{n}.log", f"align.{n}.log"):
+            assert "fsts" in (d / "log" / log).read_text()  # the aligner read the compiled graphs
+        ali.update(read_int_vectors(d / f"ali.{n}.gz"))
+    assert set(ali) == utts
+    spk = {line.split()[0] for line in (w / "data/train/spk2utt").read_text().splitlines()}
+    trans = {}
+    for n in (1, 2):
+        trans.update(read_transforms(f"ark:{d}/trans.{n}"))
+    assert set(trans) == spk
+    assert not list(d.glob("pre_ali.*.gz"))
+
+
 def test_fmllr_decode_adapts_test_speakers(sat_system):
     from mtlhybrid.transform.io import read_transforms
 
