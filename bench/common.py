@@ -61,11 +61,15 @@ def machine() -> dict:
         dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True).stdout.strip())
     except OSError:
         commit, dirty = "", False
-    import torch
+    try:
+        import torch
 
+        torch_version = torch.__version__
+    except ImportError:  # bench/gmm_kaldi.py runs in a virtual env without torch
+        torch_version = None
     return {
         "cpu": cpu, "cores": os.cpu_count(), "load_avg_1min": os.getloadavg()[0],
-        "python": platform.python_version(), "torch": torch.__version__,
+        "python": platform.python_version(), "torch": torch_version,
         "commit": commit + ("+dirty" if dirty else ""),
         "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
         "command": " ".join([Path(sys.executable).name, "-m", "bench." + Path(sys.argv[0]).stem] + sys.argv[1:]),

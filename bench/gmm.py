@@ -9,6 +9,8 @@ alignments (``<ali-dir>/ali.*.gz``), one thread. Interleaved per round:
   frame's pdf has) vs ``acc-padded``: the same statistics over every pdf's
   ``max_gauss`` slots, the computation before commit 6f3879c (kept in the tests as
   the reference);
+* ``acc-numpy``: :class:`mtlhybrid.gmm.numpy_gmm.NumpyGmmAccs`, the numpy E-step the CPU
+  tools run (``gmm_acc_stats_ali`` without torch);
 * ``loglikes``: :meth:`AmDiagGmm.log_likelihoods` (pdfs grouped by Gaussian count) vs
   ``loglikes-padded``: one ``[T, P, max_gauss]`` log-sum-exp (before 6f3879c); this is
   the scoring of gmm_compute_likes in every alignment and decoding pass.
@@ -32,6 +34,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.gmm", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--out", default="bench/results/gmm.json")
+    p.add_argument("--dump", help="also write the model, features and pdf alignment here (.npz) for bench/gmm_kaldi.py")
     p.add_argument("model")
     p.add_argument("data_dir")
     p.add_argument("ali_dir")
@@ -45,6 +48,10 @@ def main(argv=None) -> int:
     from mtlhybrid.hmm.ali_io import read_alignments
 
     tm, am = load_gmm_model(a.model)
+    from mtlhybrid.gmm.numpy_gmm import NumpyAmDiagGmm, NumpyGmmAccs
+    from mtlhybrid.gmm.tool_io import load_numpy_gmm_model
+
+    _, np_am = load_numpy_gmm_model(a.model)
     src = Path(a.model).parent
     delta = (src / "delta_opts").read_text().split() if (src / "delta_opts").is_file() else ["--delta-order", "2"]
     reader = FeatureReader(a.data_dir, delta_order=int(dict(zip(delta[::2], delta[1::2])).get("--delta-order", 2)))
@@ -55,7 +62,14 @@ def main(argv=None) -> int:
             pdfs.append(np.asarray(tm.tid2pdf)[ali])
     x = torch.from_numpy(np.concatenate(feats))
     pdf = torch.from_numpy(np.concatenate(pdfs)).long()
+    x_np, pdf_np = np.concatenate(feats).astype(np.float32), np.concatenate(pdfs).astype(np.int64)
     T = x.shape[0]
+    if a.dump:
+        n = am.num_gauss_per_pdf.tolist()
+        np.savez(a.dump, feats=x.numpy().astype(np.float32), pdf=pdf.numpy(), num_gauss=np.asarray(n),
+                 weights=np.concatenate([am.weights[j, :g].numpy() for j, g in enumerate(n)]),
+                 means=np.concatenate([am.means[j, :g].numpy() for j, g in enumerate(n)]),
+                 variances=np.concatenate([am.variances[j, :g].numpy() for j, g in enumerate(n)]))
 
     def acc_padded():
         G, D = am.max_gauss, am.dim
@@ -86,20 +100,26 @@ def main(argv=None) -> int:
                 acc.accumulate(am, x, pdf)
             with t("acc-padded"):
                 m1 = acc_padded()
+            with t("acc-numpy"):  # what gmm_acc_stats_ali runs on --device cpu (since b9dedaf)
+                nacc = NumpyGmmAccs.for_model(np_am)
+                nacc.accumulate(np_am, x_np, pdf_np)
             with t("loglikes"):
                 ll = am.log_likelihoods(x)
             with t("loglikes-padded"):
                 ll0 = loglikes_padded()
         rel["acc mean stats"] = float(((acc.mean_acc - m1).abs().max() / m1.abs().max()))
+        avg_log_like = acc.avg_log_like()
+        avg_log_like_numpy = nacc.avg_log_like()
         rel["loglikes"] = float(((ll - ll0).abs().max() / ll0.abs().max()))
     n = T * a.rounds
     rows = [[k, n / t.cpu[k], n / t.wall[k], t.cpu[k] / t.cpu[k.replace("-padded", "")] if "padded" in k else ""]
-            for k in ("acc", "acc-padded", "loglikes", "loglikes-padded")]
+            for k in ("acc", "acc-padded", "acc-numpy", "loglikes", "loglikes-padded")]
     counts = am.num_gauss_per_pdf.float()
     finish("gmm", a.out, {"frames": T, "rounds": a.rounds, "num_pdfs": am.num_pdfs, "dim": am.dim,
                           "total_gauss": am.total_gauss, "max_gauss": am.max_gauss, "mean_gauss": float(counts.mean()),
                           "width_groups": [b[1] for b in am._width_buckets()],
-                          "cpu_seconds": t.cpu, "wall_seconds": t.wall, "max_relative_difference": rel},
+                          "cpu_seconds": t.cpu, "wall_seconds": t.wall, "max_relative_difference": rel,
+                          "acc_avg_log_like": avg_log_like, "acc_numpy_avg_log_like": avg_log_like_numpy},
            rows, ["kernel", "frames/s (CPU)", "frames/s (wall)", "speed-up of the new path"])
     return 0
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
+import sys
+import time
 
 import pytest
 
@@ -20,7 +24,7 @@ def test_run_pl_jobs_logs_and_substitution(tmp_path, repo_root, script_env):
         assert lines[1].startswith("# Started at ")
         assert f"JOB {n} OF 3" in lines
         assert lines[-2].startswith("# Accounting: time=")
-        assert lines[-2].endswith(" threads=1")
+        assert re.fullmatch(r"# Accounting: time=\d+ threads=1 cpu=[\d.]+ max_rss_kb=\d+", lines[-2]), lines[-2]
         assert lines[-1].startswith("# Ended (code 0) at ")
     # single-job form
     r = sh([str(repo_root / "utils/run.pl"), "exp/log/one.log", "echo", "hello"], tmp_path, script_env)
@@ -146,5 +150,39 @@ def test_run_pl_caps_threads_per_job(tmp_path, repo_root, script_env):
     assert "omp=1" in (tmp_path / "log/d.2.log").read_text().splitlines()
     three = (tmp_path / "log/t.log").read_text().splitlines()
     assert "omp=3" in three
-    assert three[-2].endswith(" threads=3")
+    assert " threads=3 cpu=" in three[-2]
     assert "omp=5" in (tmp_path / "log/u.log").read_text().splitlines()
+
+
+def test_run_pl_records_peak_memory_and_stage_report_sums_it(tmp_path, repo_root, script_env):
+    # Each job's peak resident memory (its whole pipeline) goes into its accounting line;
+    # stage_report assigns jobs to the recipe's stages by their start and names the peak.
+    (tmp_path / "mem.py").write_text("import sys, numpy as np\na = np.ones(int(sys.argv[1]) * 10_000_000)\nprint(a.sum())\n")
+    t0 = time.time()
+    r = sh([str(repo_root / "utils/run.pl"), "JOB=1:2", "exp/mono/log/m.JOB.log", sys.executable, "mem.py", "JOB", "|", "cat"], tmp_path, script_env)
+    assert r.returncode == 0, r.stderr
+    acc = {}
+    for n in (1, 2):
+        line = [l for l in (tmp_path / f"exp/mono/log/m.{n}.log").read_text().splitlines() if l.startswith("# Accounting")][0]
+        m = re.search(r"cpu=([\d.]+) max_rss_kb=(\d+)", line)
+        acc[n] = float(m.group(1)), int(m.group(2))
+    # 80 MB more of float64 ones in job 2 (and the python process is the pipeline's largest)
+    assert acc[2][1] - acc[1][1] > 60_000
+    assert acc[1][1] > 80_000 and acc[1][0] > 0
+    t1 = time.time() + 2
+    stamp = lambda t: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))  # noqa: E731
+    (tmp_path / "exp/stage_times.txt").write_text(
+        f"{stamp(t0 - 30)} stage 0 30 s\n{stamp(t1)} stage 3 {int(t1 - t0) + 2} s\n")
+    (tmp_path / "exp/make_mfcc/train").mkdir(parents=True)
+    (tmp_path / "exp/make_mfcc/train/make_mfcc_train.1.log").write_text(
+        f"# old job\n# Started at {time.strftime('%a %b %d %H:%M:%S %Z %Y', time.localtime(t0 - 45))}\n#\n"
+        "# Accounting: time=3 threads=1\n# Ended (code 0) at x, elapsed time 3 seconds\n")
+    r = sh([sys.executable, "-m", "mtlhybrid.bin.stage_report", "exp", "--json", "report.json"], tmp_path, script_env)
+    assert r.returncode == 0, r.stderr
+    rep = {s["stage"]: s for s in json.loads((tmp_path / "report.json").read_text())}
+    assert rep["0"]["jobs"] == 1 and rep["0"]["peak_rss_kb"] is None  # a log without memory figures
+    assert rep["3"]["jobs"] == 2
+    assert rep["3"]["peak_rss_kb"] == acc[2][1]
+    assert rep["3"]["peak_log"].endswith("exp/mono/log/m.2.log")
+    assert rep["3"]["job_cpu_seconds"] == pytest.approx(acc[1][0] + acc[2][0], abs=0.011)
+    assert "| 3 " in r.stdout and f"{acc[2][1] / 1024:.0f}" in r.stdout

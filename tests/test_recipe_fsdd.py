@@ -41,7 +41,8 @@ def test_help_and_usage():
     assert "Usage:" in p.stderr
     p = run(["./run.sh", "--no-such-option", "1"], ok=False)
     assert p.returncode != 0
-    for script in ("local/data_prep.sh", "local/prepare_lang.sh", "local/check_corpus.sh", "local/download_fsdd.sh"):
+    for script in ("local/data_prep.sh", "local/prepare_lang.sh", "local/check_corpus.sh", "local/download_fsdd.sh",
+                   "local/pool_folds.sh"):
         p = run([script], ok=False)
         assert p.returncode == 1, script
         assert "Usage:" in p.stderr, script
@@ -88,7 +89,9 @@ def test_leave_one_speaker_out_folds(fsdd_dir, tmp_path):
         fold = data / f"loso_{spk}"
         assert set(table(fold / "test/utt2spk").values()) == {spk}
         assert set(table(fold / "train/utt2spk").values()) == set(speakers) - {spk}
-    assert "No decoded systems" in (res / "loso_summary.md").read_text()
+    summary = (res / "loso_summary.md").read_text()
+    assert "No decoded systems" in summary
+    assert "No fold has both networks decoded." in summary
     assert "holding out yweweler" in p.stdout
 
 
@@ -103,6 +106,58 @@ def test_fold_summary_pools_errors(tmp_path):
     p = run(["local/summarize_folds.py", str(tmp_path / "loso_a"), str(tmp_path / "loso_b")])
     assert "| tri1 | 3.00 | 0.33 | 1.00 |" in p.stdout
     assert "| mono | 10.00 | - | 10.00 (1 of 2 folds) |" in p.stdout
+
+
+def _scored_decode(exp: Path, system: str, data: Path, refs: dict, errors: dict) -> None:
+    """A decode dir of ``system`` whose 1-best has ``errors[utt]`` substitutions, scored by the real scoring code."""
+    from mtlhybrid.score.kaldi_scoring import score_decode_dir
+
+    dec = exp / system / "decode_test"
+    pen = dec / "scoring_kaldi" / "penalty_0.0"
+    pen.mkdir(parents=True)
+    (pen / "10.txt").write_text("".join(f"{u} {'OH ' * errors.get(u, 0)}{' '.join(w.split()[errors.get(u, 0):])}\n"
+                                        for u, w in sorted(refs.items())))
+    score_decode_dir(data, dec)
+
+
+def test_pool_folds_pairs_every_fold_and_seed(tmp_path):
+    """Two folds (one held-out speaker each) x two seeds: the pooled test counts every fold's errors,
+    resamples two speakers, and a fold missing a system is left out and named."""
+    import json
+
+    words = "ONE TWO THREE FOUR"
+    base_err = {"a": {1: {"a-1": 2, "a-2": 1}, 2: {"a-1": 1}}, "b": {1: {"b-1": 1}, 2: {"b-2": 2}}}
+    mtl_err = {"a": {1: {"a-1": 1}, 2: {}}, "b": {1: {"b-1": 1}, 2: {"b-2": 1}}}
+    folds = []
+    for spk in ("a", "b"):
+        data = tmp_path / f"data_{spk}"
+        data.mkdir()
+        refs = {f"{spk}-{i}": words for i in (1, 2, 3)}
+        (data / "text").write_text("".join(f"{u} {w}\n" for u, w in refs.items()))
+        (data / "utt2spk").write_text("".join(f"{u} {spk}\n" for u in refs))
+        exp = tmp_path / f"loso_{spk}"
+        for s in (1, 2):
+            _scored_decode(exp, f"nnet_base_s{s}", data, refs, base_err[spk][s])
+            _scored_decode(exp, f"nnet_mtl_s{s}", data, refs, mtl_err[spk][s])
+        folds.append(str(exp))
+    out = tmp_path / "pooled.json"
+    p = run(["local/pool_folds.sh", "--seeds", "1 2", "--resamples", "200", "--json", str(out), "nnet_base", "nnet_mtl",
+             *folds])
+    assert "4 fold-seed pairs" in p.stderr
+    comp = json.loads(out.read_text())["comparisons"][0]
+    boot = comp["bootstrap"]
+    assert (boot["errors_a"], boot["errors_b"], boot["words"]) == (7, 3, 4 * 3 * 4)
+    assert boot["speakers"] == 2 and boot["utterances"] == 12
+    assert abs(boot["relative"] - 100.0 * (3 - 7) / 7) < 1e-9
+    assert "| nnet_mtl " in p.stdout and "-57.1" in p.stdout
+    # a fold without the multi-task network: left out, named
+    import shutil
+    shutil.rmtree(Path(folds[1]) / "nnet_mtl_s2")
+    p = run(["local/pool_folds.sh", "--seeds", "1 2", "--resamples", "200", "nnet_base", "nnet_mtl", *folds])
+    assert "left out (no scored decode_test of nnet_base or nnet_mtl): loso_b seed 2" in p.stderr
+    assert "3 fold-seed pairs" in p.stderr
+    p = run(["local/pool_folds.sh", "nnet_base", "nnet_x", *folds], ok=False)
+    assert p.returncode == 1 and "no fold has both nnet_base and nnet_x" in p.stderr
 
 
 def make_repo_copy(fsdd_dir: Path, root: Path) -> Path:

@@ -29,8 +29,8 @@ from mtlhybrid.utils.io import kaldi_sorted, read_table
 UNSEEN = ("en-029", "en-gb-x-gbcwmd")
 
 
-def test_speaker_splits_default_plan():
-    splits = plan_speakers(SpeakerPlanConfig(seed=0))
+def test_speaker_splits_nested_plan():
+    splits = plan_speakers(SpeakerPlanConfig(seed=0, design="nested", num_unseen_spk_per_accent=3))
     ids = {s: {spk.spk_id for spk in splits[s]} for s in SPLITS}
     assert len(ids["train"]) == 48
     for a in SPLITS:  # speakers disjoint
@@ -53,8 +53,63 @@ def test_speaker_splits_default_plan():
     assert flite == {"kal": ("en-us", "m"), "rms": ("en-us", "m"), "slt": ("en-us", "f"), "awb": ("en-gb-scotland", "m")}
     assert {spk.gender for spk in splits["train"]} == {"m", "f"}
     # seeded: same seed same plan, other seed other plan
+    assert plan_speakers(SpeakerPlanConfig(seed=0, design="nested", num_unseen_spk_per_accent=3)) == splits
+    assert plan_speakers(SpeakerPlanConfig(seed=1, design="nested", num_unseen_spk_per_accent=3)) != splits
+
+
+def _voice(spk) -> str:
+    return spk.voice.split("+")[-1]
+
+
+def test_crossed_design_default_plan():
+    """The default corpus: every training voice under every seen accent (8 voices x 6 accents),
+    test voices never heard in training, 12 test_unseen speakers, speed and pitch per utterance."""
+    splits = plan_speakers(SpeakerPlanConfig(seed=0))
+    seen = {spk.accent for spk in splits["train"]}
+    assert len(seen) == 6 and not seen & set(UNSEEN)
+    voices = {_voice(spk) for spk in splits["train"]}
+    assert len(splits["train"]) == 48 and len(voices) == 8
+    for v in voices:  # the full cross: a voice says nothing about the accent
+        assert {spk.accent for spk in splits["train"] if _voice(spk) == v} == seen
+    assert {spk.engine for s in SPLITS for spk in splits[s]} == {"espeak-ng"}  # flite voices cannot be crossed
+    assert {spk.gender for spk in splits["train"]} == {"m", "f"}
+    test_voices = {_voice(spk) for s in ("dev", "test_seen", "test_unseen") for spk in splits[s]}
+    assert not voices & test_voices
+    assert len(splits["test_unseen"]) == 12
+    assert {spk.accent for spk in splits["test_unseen"]} == set(UNSEEN)
+    for a in UNSEEN:  # six different new voices per unseen accent
+        assert len({_voice(spk) for spk in splits["test_unseen"] if spk.accent == a}) == 6
+    # every prefix of the training order is balanced: the learning curve's 6/12/24 speakers
+    for n in (6, 12, 24):
+        first = splits["train"][:n]
+        per_accent = {a: sum(spk.accent == a for spk in first) for a in seen}
+        assert set(per_accent.values()) == {n // 6}, n
+        assert len({(spk.accent, _voice(spk)) for spk in first}) == n
     assert plan_speakers(SpeakerPlanConfig(seed=0)) == splits
-    assert plan_speakers(SpeakerPlanConfig(seed=1)) != splits
+    # fewer voices than the cross needs: refused, naming the pool
+    with pytest.raises(MtlHybridError, match="voice variants"):
+        plan_speakers(SpeakerPlanConfig(num_train_spk=48, num_train_voices=4))
+    # a Latin rectangle: 12 voices over 6 accents with 24 speakers, each voice under 2 accents
+    rect = plan_speakers(SpeakerPlanConfig(seed=0, num_train_spk=24, num_train_voices=12))["train"]
+    assert len({_voice(spk) for spk in rect}) == 12
+    assert all(sum(_voice(spk) == v for spk in rect) == 2 for v in {_voice(spk) for spk in rect})
+    assert all(sum(spk.accent == a for spk in rect) == 4 for a in seen)
+
+    assert CorpusConfig().utts_per_test_spk * len(splits["test_unseen"]) == 240  # default test_unseen utterances
+    cfg = CorpusConfig(seed=0, speakers=SpeakerPlanConfig(num_train_spk=12), utts_per_spk=30, utts_per_test_spk=2,
+                       lm_sentences=0, vocab_size=400)
+    plan = plan_corpus(cfg)
+    assert len(plan.splits["test_unseen"]) == 24
+    # test_seen reads a prefix of test_unseen's sentences: their WER difference is the accent's
+    assert {" ".join(u.words) for u in plan.splits["test_seen"]} <= {" ".join(u.words) for u in plan.splits["test_unseen"]}
+    for spk in {u.speaker.spk_id for u in plan.splits["train"]}:
+        prosody = {(u.synth.settings.speed, u.synth.settings.pitch) for u in plan.splits["train"] if u.speaker.spk_id == spk}
+        assert len(prosody) >= 25, spk  # 30 utterances, about as many settings
+    speeds = [u.synth.settings.speed for u in plan.splits["train"]]
+    assert min(speeds) == 135 and max(speeds) == 185
+    fixed = plan_corpus(dataclasses.replace(cfg, prosody="speaker"))
+    assert len({(u.synth.settings.speed, u.synth.settings.pitch) for u in fixed.splits["train"]
+                if u.speaker.spk_id == fixed.splits["train"][0].speaker.spk_id}) == 1
 
 
 def test_speaker_plan_errors():
@@ -65,8 +120,8 @@ def test_speaker_plan_errors():
 
 
 def test_sentence_pools_disjoint():
-    cfg = CorpusConfig(seed=0, speakers=SpeakerPlanConfig(num_train_spk=12), utts_per_spk=10, utts_per_test_spk=5,
-                       vocab_size=800, lm_sentences=300)
+    cfg = CorpusConfig(seed=0, speakers=SpeakerPlanConfig(num_train_spk=12, num_unseen_spk_per_accent=3), utts_per_spk=10,
+                       utts_per_test_spk=5, vocab_size=800, lm_sentences=300)
     plan = plan_corpus(cfg)
     texts = {s: {" ".join(u.words) for u in plan.splits[s]} for s in SPLITS}
     assert not texts["train"] & texts["dev"]
@@ -137,7 +192,7 @@ def small_corpus(tmp_path_factory):
     cfg = CorpusConfig(
         seed=7,
         speakers=SpeakerPlanConfig(num_train_spk=4, accents=("en-us", "en-gb-scotland", "en-029"), unseen_accents=("en-029",),
-                                   num_unseen_spk_per_accent=1, augment_fraction=0.5),
+                                   num_unseen_spk_per_accent=1, augment_fraction=0.5, design="nested"),
         utts_per_spk=2, utts_per_test_spk=1, vocab_size=400, lm_sentences=5,
     )
     plan = prepare_corpus(cfg, root / "wav", root / "data", nj=2)
@@ -270,3 +325,35 @@ def test_stage0_twice_gives_identical_audio(repo_root, script_env, tmp_path, esp
     a, b = _hashes(tmp_path / "a" / "wav"), _hashes(tmp_path / "b" / "wav")
     assert len(a) == 2 + 2 + 2 + 1  # train, dev, test_seen, test_unseen
     assert a == b
+
+
+def test_stage0_crossed_corpus(repo_root, script_env, tmp_path, espeak, sox):
+    """Stage 0 (local/prepare_data.sh) on a tiny crossed corpus: the data dirs show every training
+    voice under every seen accent and speed and pitch varying within each speaker; the wavs are those settings."""
+    s5 = repo_root / "egs" / "synth_accents" / "s5"
+    r = subprocess.run(["local/prepare_data.sh", "--num-train-spk", "12", "--utts-per-spk", "2", "--utts-per-test-spk", "1",
+                        "--num-unseen-spk-per-accent", "1", "--vocab-size", "400", "--lm-sentences", "0",
+                        str(tmp_path / "wav"), str(tmp_path / "data")], cwd=s5, env=script_env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    data = tmp_path / "data"
+    train = data / "train"
+    _check_data_dir(train)
+    synth = {u: json.loads(v) for u, v in read_table(train / "utt2synth").items()}
+    accent = read_table(train / "utt2accent")
+    spk = read_table(train / "utt2spk")
+    cells = {(s["settings"]["voice"].split("+")[1], accent[u]) for u, s in synth.items()}
+    voices = {v for v, _ in cells}
+    seen = set(accent.values())
+    assert len(seen) == 6 and len(voices) == 2  # 12 speakers: two voices, each under all six seen accents
+    assert cells == {(v, a) for v in voices for a in seen}
+    for s_ in set(spk.values()):
+        prosody = {(synth[u]["settings"]["speed"], synth[u]["settings"]["pitch"]) for u in synth if spk[u] == s_}
+        assert len(prosody) == 2, s_  # drawn per utterance
+    order = (data / "local" / "synth_accents" / "train_spk_order.txt").read_text().split()
+    assert sorted(order) == sorted(set(spk.values()))
+    rows = [line.split("\t") for line in (data / "local" / "synth_accents" / "speakers.tsv").read_text().splitlines()[1:]]
+    assert all(row[6] == "135-185" and row[7] == "30-70" for row in rows)
+    assert len(read_table(data / "test_unseen" / "utt2spk")) == 2  # one speaker per unseen accent
+    utt = next(iter(synth))
+    regen = regenerate_utterance(train, utt, tmp_path / "re.wav")
+    assert regen.read_bytes() == Path(read_table(train / "wav.scp")[utt]).read_bytes()

@@ -6,7 +6,8 @@ Usage: run.pl [--max-jobs-run N] [--num-threads N] [--mem X] [--gpu N] JOB=1:N <
 The command is run with bash (so quoted pipes ``\\|`` in a step script become pipes here);
 the job variable (``JOB``) is replaced by the job number in the log name and the command.
 Each log starts with ``# <command>`` and ``# Started at <date>`` and ends with
-``# Accounting: time=<s> threads=1`` and ``# Ended (code <rc>) at <date>``. At most
+``# Accounting: time=<s> threads=1 cpu=<s> max_rss_kb=<kB>`` (the job's CPU time and peak
+resident memory, for ``mtlhybrid stage-report``) and ``# Ended (code <rc>) at <date>``. At most
 --max-jobs-run jobs run at once (default: all of them). If any job fails, run.pl exits 1
 and names the failed logs. --mem and unknown ``--opt value`` pairs are accepted and
 ignored, as Kaldi's run.pl does, so one $cmd works with run.pl, queue.pl and slurm.pl.

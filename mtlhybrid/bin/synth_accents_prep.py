@@ -40,9 +40,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--num-train-spk", type=int, default=48, help="training speakers, spread over the seen accents")
     p.add_argument("--num-dev-spk-per-accent", type=int, default=1)
     p.add_argument("--num-test-spk-per-accent", type=int, default=1, help="test_seen speakers per seen accent")
-    p.add_argument("--num-unseen-spk-per-accent", type=int, default=3, help="test_unseen speakers per unseen accent")
+    p.add_argument("--num-unseen-spk-per-accent", type=int, default=6, help="test_unseen speakers per unseen accent")
     p.add_argument("--utts-per-spk", type=int, default=30, help="utterances per training speaker")
-    p.add_argument("--utts-per-test-spk", type=int, default=20, help="utterances per dev/test speaker")
+    p.add_argument("--utts-per-test-spk", type=int, default=20, help="utterances per dev and test speaker")
+    p.add_argument("--utts-per-unseen-spk", type=int, default=0,
+                   help="utterances per test_unseen speaker (0: --utts-per-test-spk)")
+    p.add_argument("--design", choices=["crossed", "nested"], default="crossed",
+                   help="crossed: every voice of a split under every accent of it, no flite voices; nested: each "
+                        "accent its own voices, flite voices in training (the earlier corpus) (default %(default)s)")
+    p.add_argument("--num-train-voices", type=int, default=0,
+                   help="crossed design: training voices (0: num-train-spk / seen accents, rounded up: the full cross)")
+    p.add_argument("--prosody", choices=["utterance", "speaker"], default="utterance",
+                   help="speed and pitch drawn per utterance, or fixed per speaker (default %(default)s)")
     p.add_argument("--accents", type=_accent_list, default=tuple(ALL_ACCENTS), help="accents to use (comma separated; default all: %(default)s)")
     p.add_argument("--unseen-accents", type=_accent_list, default=("en-029", "en-gb-x-gbcwmd"),
                    help="accents held out of train/dev, used only in test_unseen (default %(default)s)")
@@ -67,6 +76,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name in ("num_train_spk", "utts_per_spk", "utts_per_test_spk"):
         if getattr(a, name) < 1:
             raise MtlHybridError(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("utts_per_unseen_spk", "num_train_voices"):
+        if getattr(a, name) < 0:
+            raise MtlHybridError(f"--{name.replace('_', '-')} must be 0 or more")
     cfg = CorpusConfig(
         seed=a.seed,
         speakers=SpeakerPlanConfig(
@@ -79,9 +91,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             accents=a.accents,
             use_flite=not a.no_flite,
             augment_fraction=a.augment,
+            design=a.design,
+            num_train_voices=a.num_train_voices,
         ),
         utts_per_spk=a.utts_per_spk,
         utts_per_test_spk=a.utts_per_test_spk,
+        utts_per_unseen_spk=a.utts_per_unseen_spk,
+        prosody=a.prosody,
         vocab_size=a.vocab_size or None,
         min_words=a.min_words,
         max_words=a.max_words,

@@ -13,7 +13,9 @@ espeak-ng and flite (:mod:`mtlhybrid.synth.tts`), and writes:
 ``<data>/local/synth_accents/``
     ``wordlist.txt`` (every word of every split, for the lexicon), ``lm_text.txt``
     (language-model training sentences, none of them a dev or test sentence),
-    ``speakers.tsv`` and ``corpus.json`` (the settings that made the corpus).
+    ``speakers.tsv`` and ``corpus.json`` (the settings that made the corpus), and
+    ``train_spk_order.txt`` (the training speakers in design order: each prefix is
+    balanced over accents and voices, for learning-curve subsets).
 
 Sentences are disjoint between train, dev and test; ``test_seen`` and ``test_unseen``
 read the same test sentences, so their WER difference measures accent, not text.
@@ -39,7 +41,15 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from mtlhybrid.corpora.sentence_generator import GeneratorConfig, SentenceGenerator
-from mtlhybrid.corpora.synth_accents_speakers import Augmentation, SpeakerPlanConfig, SpeakerSpec, plan_speakers
+from mtlhybrid.corpora.synth_accents_speakers import (
+    PROSODIES,
+    PROSODY_RANGES,
+    Augmentation,
+    SpeakerPlanConfig,
+    SpeakerSpec,
+    plan_speakers,
+    utterance_prosody,
+)
 from mtlhybrid.corpora.synth_accents_text import load_prompts, oov_words
 from mtlhybrid.synth.tts import SynthesisSettings, run_tool, synthesize, tool_versions
 from mtlhybrid.utils.errors import DataError, MtlHybridError
@@ -191,7 +201,9 @@ class CorpusConfig:
     seed: int = 0
     speakers: SpeakerPlanConfig = dataclasses.field(default_factory=SpeakerPlanConfig)
     utts_per_spk: int = 30  # train speakers
-    utts_per_test_spk: int = 20  # dev, test_seen and test_unseen speakers
+    utts_per_test_spk: int = 20  # dev and test_seen speakers (and test_unseen unless utts_per_unseen_spk)
+    utts_per_unseen_spk: int = 0  # test_unseen speakers (0: utts_per_test_spk)
+    prosody: str = "utterance"  # speed and pitch drawn per "utterance", or fixed per "speaker"
     vocab_size: Optional[int] = 1500
     min_words: int = 4
     max_words: int = 11
@@ -263,16 +275,34 @@ def _sentence_pools(cfg: CorpusConfig, n_train: int, n_dev: int, n_test: int) ->
     return {"train": train, "dev": dev, "test": test}, list(train), vocab, stats.to_dict()
 
 
+def utts_per_speaker(cfg: CorpusConfig, split: str) -> int:
+    """Utterances per speaker of a split."""
+    if split == "train":
+        return cfg.utts_per_spk
+    if split == "test_unseen" and cfg.utts_per_unseen_spk > 0:
+        return cfg.utts_per_unseen_spk
+    return cfg.utts_per_test_spk
+
+
 def plan_corpus(cfg: CorpusConfig) -> CorpusPlan:
-    """Decide every utterance (speaker, words, synthesis settings) from the config alone."""
+    """Decide every utterance (speaker, words, synthesis settings) from the config alone.
+
+    With ``prosody: utterance`` each utterance's speed and pitch are drawn over the
+    engine's range (:func:`~mtlhybrid.corpora.synth_accents_speakers.utterance_prosody`);
+    with ``speaker`` they are the speaker's. test_seen and test_unseen read the same
+    sentence pool round-robin from its start, so the smaller of the two reads a prefix of
+    the other's sentences.
+    """
+    if cfg.prosody not in PROSODIES:
+        raise MtlHybridError(f"unknown prosody {cfg.prosody!r}; known: {', '.join(PROSODIES)}")
     speakers = plan_speakers(dataclasses.replace(cfg.speakers, seed=cfg.seed))
-    n_utts = {s: len(speakers[s]) * (cfg.utts_per_spk if s == "train" else cfg.utts_per_test_spk) for s in SPLITS}
+    n_utts = {s: len(speakers[s]) * utts_per_speaker(cfg, s) for s in SPLITS}
     n_test = max(n_utts["test_seen"], n_utts["test_unseen"])
     pools, lm_text, vocab, stats = _sentence_pools(cfg, n_utts["train"], n_utts["dev"], n_test)
     splits: Dict[str, List[PlannedUtt]] = {}
     for split in SPLITS:
         pool = pools["test" if split.startswith("test") else split]
-        per_spk = cfg.utts_per_spk if split == "train" else cfg.utts_per_test_spk
+        per_spk = utts_per_speaker(cfg, split)
         utts: List[PlannedUtt] = []
         k = 0
         for spk in speakers[split]:
@@ -280,9 +310,13 @@ def plan_corpus(cfg: CorpusConfig) -> CorpusPlan:
                 utt_id = f"{spk.spk_id}-{i:04d}"
                 words = pool[k % len(pool)]  # round-robin: each set covers its pool evenly
                 k += 1
+                settings = spk.settings(cfg.sample_rate)
+                if cfg.prosody == "utterance":
+                    speed, pitch = utterance_prosody(spk.engine, cfg.seed, utt_id)
+                    settings = dataclasses.replace(settings, speed=speed, pitch=pitch)
                 synth = UttSynth(
                     text=" ".join(words).lower(),
-                    settings=spk.settings(cfg.sample_rate),
+                    settings=settings,
                     augmentation=spk.augmentation,
                     seed=_utt_seed(cfg.seed, utt_id),
                 )
@@ -390,7 +424,20 @@ def write_local_files(plan: CorpusPlan, local_dir: Union[str, Path]) -> None:
                     continue
                 seen.add(s.spk_id)
                 aug = json.dumps(s.augmentation.to_dict(), sort_keys=True, separators=(",", ":"))
-                f.write(f"{split}\t{s.spk_id}\t{s.accent}\t{s.gender}\t{s.engine}\t{s.voice}\t{s.speed}\t{s.pitch}\t{aug}\n")
+                speed, pitch = str(s.speed), str(s.pitch)
+                if plan.config.prosody == "utterance":  # drawn per utterance: the range (utt2synth has each)
+                    (s0, s1), (p0, p1) = PROSODY_RANGES[s.engine]
+                    speed, pitch = f"{s0}-{s1}", f"{p0}-{p1}"
+                f.write(f"{split}\t{s.spk_id}\t{s.accent}\t{s.gender}\t{s.engine}\t{s.voice}\t{speed}\t{pitch}\t{aug}\n")
+    # The training speakers in the plan's order: with the crossed design every prefix of it
+    # is balanced over accents and voices (the learning curve's speaker subsets).
+    order = []
+    for u in plan.splits["train"]:
+        if u.speaker.spk_id not in order:
+            order.append(u.speaker.spk_id)
+    with atomic_write(local_dir / "train_spk_order.txt") as f:
+        for spk in order:
+            f.write(spk + "\n")
     summary = {
         "format": "mtlhybrid.synth_accents-corpus",
         "version": 1,

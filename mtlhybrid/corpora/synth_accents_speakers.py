@@ -10,16 +10,31 @@ Speaker identity must not leak across splits: the voice variants (which set timb
 pitch range) are partitioned into train, dev and test pools, so a test speaker's voice
 was never heard in training, whatever its accent. Accents held out for ``test_unseen``
 are never used in train or dev.
+
+Accent must not be told by voice either. In the ``crossed`` design (the default) every
+voice of a split speaks under every accent of that split, as far as the speaker count
+allows (``V`` voices x ``A`` accents; fewer speakers: a Latin rectangle, each
+accent with its share of speakers and each voice under as many accents as the others,
+see :func:`crossed_cells`), and speed and pitch are drawn per utterance
+(:func:`utterance_prosody`), so that neither timbre nor speaking rate nor pitch carries
+the accent label. flite's voices each speak one accent only, so the crossed design
+leaves them out. The ``nested`` design is the earlier one: each accent its own voices
+(a voice under 1-4 of the seen accents by chance), speed and pitch fixed per speaker,
+flite voices as training speakers.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mtlhybrid.synth.tts import SynthesisSettings
 from mtlhybrid.utils.errors import MtlHybridError
+from mtlhybrid.utils.log import get_logger
+
+logger = get_logger(__name__)
 
 #: Accent label -> espeak-ng voice. ``en-gb`` is spelled by its file name because
 #: espeak-ng 1.51 ignores a ``+variant`` on ``en-gb`` (every variant gave identical audio).
@@ -53,6 +68,15 @@ FLITE_VOICES: Dict[str, Tuple[str, str]] = {
 }
 
 ALL_ACCENTS: List[str] = list(ESPEAK_ACCENTS)
+
+DESIGNS = ("crossed", "nested")
+PROSODIES = ("utterance", "speaker")
+
+#: engine -> (speed range, pitch range) of the seeded draws, inclusive
+PROSODY_RANGES: Dict[str, Tuple[Tuple[int, int], Tuple[int, int]]] = {
+    "espeak-ng": ((135, 185), (30, 70)),
+    "flite": ((140, 180), (42, 58)),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,11 +141,13 @@ class SpeakerPlanConfig:
     num_train_spk: int = 48
     num_dev_spk_per_accent: int = 1
     num_test_spk_per_accent: int = 1
-    num_unseen_spk_per_accent: int = 3
+    num_unseen_spk_per_accent: int = 6
     unseen_accents: Tuple[str, ...] = ("en-029", "en-gb-x-gbcwmd")
     accents: Tuple[str, ...] = tuple(ALL_ACCENTS)
-    use_flite: bool = True
+    use_flite: bool = True  # nested design only: flite voices speak one accent each
     augment_fraction: float = 0.0  # share of speakers given reverberation and/or noise
+    design: str = "crossed"  # "crossed": every voice under every accent of its split; "nested": the earlier plan
+    num_train_voices: int = 0  # crossed: training voices (0: as few as give each accent its speakers)
 
     def to_dict(self) -> Dict[str, object]:
         d = dataclasses.asdict(self)
@@ -182,14 +208,15 @@ def _augmentation(rng: random.Random, fraction: float) -> Augmentation:
 
 
 def _espeak_speaker(accent: str, variant: str, rng: random.Random, augment_fraction: float) -> SpeakerSpec:
+    (s0, s1), (p0, p1) = PROSODY_RANGES["espeak-ng"]
     return SpeakerSpec(
         spk_id=f"{accent}-{variant.lower()}",
         accent=accent,
         gender=ESPEAK_VARIANTS[variant],
         engine="espeak-ng",
         voice=f"{ESPEAK_ACCENTS[accent]}+{variant}",
-        speed=rng.randint(135, 185),
-        pitch=rng.randint(30, 70),
+        speed=rng.randint(s0, s1),
+        pitch=rng.randint(p0, p1),
         augmentation=_augmentation(rng, augment_fraction),
     )
 
@@ -208,20 +235,56 @@ def _flite_speaker(voice: str, rng: random.Random, augment_fraction: float) -> S
     )
 
 
+def utterance_prosody(engine: str, seed: int, utt_id: str) -> Tuple[int, int]:
+    """Speed and pitch of one utterance, drawn over the engine's whole range from the corpus
+    seed and the utterance id alone (string seeds of :class:`random.Random` do not depend
+    on ``PYTHONHASHSEED``), so a voice has no speaking rate or pitch of its own."""
+    rng = random.Random(f"prosody-{seed}-{utt_id}")
+    (s0, s1), (p0, p1) = PROSODY_RANGES[engine]
+    return rng.randint(s0, s1), rng.randint(p0, p1)
+
+
+def crossed_cells(accents: Sequence[str], num_speakers: int, voices: Sequence[str]) -> List[Tuple[str, str]]:
+    """``(accent, voice)`` of ``num_speakers`` speakers, voices crossed with accents.
+
+    Speaker ``k`` gets accent ``k mod A`` and voice ``(k + k // L) mod V``, ``L`` the least
+    common multiple of ``A`` and ``V``: within a block of ``L`` speakers no (accent, voice)
+    cell repeats, and shifting the voices by one per block reaches the cells the earlier
+    blocks missed, so ``V * A`` speakers are the full cross (every voice under every
+    accent). Fewer speakers give a Latin rectangle: consecutive speakers cycle through the
+    accents and through the voices, so each accent has its share of speakers and each voice
+    is under as many accents as the others (within one), never twice under one accent. The
+    order is the design's: its first ``n`` speakers are balanced the same way, which the
+    learning-curve subsets use.
+    """
+    a_n, v_n = len(accents), len(voices)
+    if num_speakers > a_n * v_n:
+        raise MtlHybridError(f"{num_speakers} speakers over {a_n} accents need {-(-num_speakers // a_n)} voices per accent, "
+                             f"but only {v_n} voice variants are in its pool")
+    block = a_n * v_n // math.gcd(a_n, v_n)
+    return [(accents[k % a_n], voices[(k + k // block) % v_n]) for k in range(num_speakers)]
+
+
 def plan_speakers(cfg: SpeakerPlanConfig) -> Dict[str, List[SpeakerSpec]]:
     """Choose the speakers of ``train``, ``dev``, ``test_seen`` and ``test_unseen``.
 
-    Training speakers are spread evenly over the seen accents; flite voices of a seen
-    accent are training speakers (so the network hears that synthesizer), those of an
-    unseen accent go to ``test_unseen``. Every choice comes from ``cfg.seed``.
+    ``crossed`` design (:func:`_plan_crossed`): each split's voices crossed with its
+    accents. ``nested``: training speakers spread evenly over the seen accents, each
+    accent drawing its own voices; flite voices of a seen accent are training speakers
+    (so the network hears that synthesizer), those of an unseen accent go to
+    ``test_unseen``. Every choice comes from ``cfg.seed``.
     """
     unknown = [a for a in list(cfg.accents) + list(cfg.unseen_accents) if a not in ESPEAK_ACCENTS]
     if unknown:
         raise MtlHybridError(f"unknown accent(s) {', '.join(unknown)}; known: {', '.join(ALL_ACCENTS)}")
+    if cfg.design not in DESIGNS:
+        raise MtlHybridError(f"unknown corpus design {cfg.design!r}; known: {', '.join(DESIGNS)}")
     unseen = [a for a in cfg.accents if a in cfg.unseen_accents]
     seen = [a for a in cfg.accents if a not in cfg.unseen_accents]
     if not seen:
         raise MtlHybridError("every accent is held out as unseen: nothing left to train on")
+    if cfg.design == "crossed":
+        return _plan_crossed(cfg, seen, unseen)
     pools = _variant_pools(cfg.seed)
     per_accent = {a: cfg.num_train_spk // len(seen) + (1 if i < cfg.num_train_spk % len(seen) else 0) for i, a in enumerate(seen)}
     splits: Dict[str, List[SpeakerSpec]] = {"train": [], "dev": [], "test_seen": [], "test_unseen": []}
@@ -251,4 +314,43 @@ def plan_speakers(cfg: SpeakerPlanConfig) -> Dict[str, List[SpeakerSpec]]:
             take("test_unseen", "test", accent, cfg.num_unseen_spk_per_accent - n_flite, rng)
     for split in splits:
         splits[split].sort(key=lambda s: s.spk_id.encode())
+    return splits
+
+
+def _plan_crossed(cfg: SpeakerPlanConfig, seen: Sequence[str], unseen: Sequence[str]) -> Dict[str, List[SpeakerSpec]]:
+    """The crossed design: per split, :func:`crossed_cells` over the split's voice pool.
+
+    Training uses ``num_train_voices`` voices (0: ``ceil(num_train_spk / A)``, the full
+    cross when the speaker count is a multiple of the seen accents); dev, test_seen and
+    test_unseen each cross their per-accent speaker count with their own pool (test_seen
+    and test_unseen share the test pool, so both hear the same new voices). The list of
+    each split keeps the design order (``speakers.tsv`` and the learning-curve subsets
+    rely on it); flite voices are left out (one accent each: they cannot be crossed).
+    """
+    if cfg.use_flite:
+        logger.info("crossed design: the flite voices are left out (each speaks one accent only)")
+    pools = _variant_pools(cfg.seed)
+    rng = random.Random(f"crossed-{cfg.seed}")
+    voices = {name: _interleave_genders(pool, rng) for name, pool in pools.items()}
+    n_train_voices = cfg.num_train_voices or -(-cfg.num_train_spk // len(seen))
+    if n_train_voices > len(voices["train"]):
+        raise MtlHybridError(f"train: {n_train_voices} voices asked for but only {len(voices['train'])} voice variants "
+                             "are in the train pool; lower --num-train-spk or --num-train-voices")
+    plan = {
+        "train": (seen, cfg.num_train_spk, voices["train"][:n_train_voices]),
+        "dev": (seen, cfg.num_dev_spk_per_accent * len(seen), voices["dev"]),
+        "test_seen": (seen, cfg.num_test_spk_per_accent * len(seen), voices["test"]),
+        "test_unseen": (unseen, cfg.num_unseen_spk_per_accent * len(unseen), voices["test"]),
+    }
+    splits: Dict[str, List[SpeakerSpec]] = {}
+    for split, (accents, n, pool) in plan.items():
+        if not accents or n == 0:
+            splits[split] = []
+            continue
+        try:
+            cells = crossed_cells(accents, n, pool)
+        except MtlHybridError as e:
+            raise MtlHybridError(f"{split}: {e}; lower the number of speakers per accent") from e
+        srng = random.Random(f"speakers-{cfg.seed}-{split}")
+        splits[split] = [_espeak_speaker(a, v, srng, cfg.augment_fraction) for a, v in cells]
     return splits

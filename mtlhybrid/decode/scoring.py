@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple, Union
 
-from mtlhybrid.lattice.functions import best_paths
+from mtlhybrid.lattice.functions import best_paths_many
 from mtlhybrid.lattice.lattice import StateLattice
 from mtlhybrid.utils.io import atomic_write, kaldi_sorted
 from mtlhybrid.utils.log import get_logger
@@ -31,18 +31,35 @@ def sweep_best_paths(
     lattices: Iterable[Tuple[str, StateLattice]],
     lmwts: Sequence[int],
     penalties: Sequence[float],
+    batch_arcs: int = 100_000,
 ) -> Dict[Tuple[int, float], Dict[str, List[int]]]:
-    """``(lmwt, wip) -> utt -> word ids`` for every lattice; empty lattices give empty hypotheses (logged)."""
+    """``(lmwt, wip) -> utt -> word ids`` for every lattice; empty lattices give empty hypotheses (logged).
+
+    Lattices are searched in batches of up to ``batch_arcs`` arcs (:func:`best_paths_many`:
+    one pass over their union, the same answers as one lattice at a time).
+    """
     out: Dict[Tuple[int, float], Dict[str, List[int]]] = {(l, p): {} for l in lmwts for p in penalties}
     empty = []
     grid = [(l, p) for l in lmwts for p in penalties]
     settings = [(1.0, 1.0 / float(l), float(p)) for l, p in grid]
+    batch: List[Tuple[str, StateLattice]] = []
+    arcs = 0
+
+    def flush() -> None:
+        for (utt, _), paths in zip(batch, best_paths_many([lat for _, lat in batch], settings)):
+            if paths[0] is None:
+                empty.append(utt)
+            for key, bp in zip(grid, paths):
+                out[key][utt] = [] if bp is None else bp.words
+        batch.clear()
+
     for utt, lat in lattices:
-        paths = best_paths(lat, settings)
-        if paths[0] is None:
-            empty.append(utt)
-        for key, bp in zip(grid, paths):
-            out[key][utt] = [] if bp is None else bp.words
+        batch.append((utt, lat))
+        arcs += lat.num_arcs
+        if arcs >= batch_arcs:
+            flush()
+            arcs = 0
+    flush()
     if empty:
         logger.warning("%d empty lattices (empty hypotheses): %s%s", len(empty), " ".join(empty[:10]), " ..." if len(empty) > 10 else "")
     return out

@@ -21,7 +21,7 @@ import torch
 
 from mtlhybrid.gmm.accumulate import AccumAmDiagGmm
 from mtlhybrid.gmm.diag_gmm import AmDiagGmm, _natural
-from mtlhybrid.gmm.mle_options import MleOptions, MleStats  # noqa: F401 (defined there without torch)
+from mtlhybrid.gmm.mle_options import MleOptions, MleStats, log_update  # noqa: F401 (defined there without torch)
 from mtlhybrid.utils.errors import MismatchError
 from mtlhybrid.utils.log import get_logger
 
@@ -135,14 +135,5 @@ def mle_update(am: AmDiagGmm, accs: AccumAmDiagGmm, opts: Optional[MleOptions] =
         removed_gaussians=int(remove.sum()),
         kept_low_count_gaussians=int(kept_low.sum()),
     )
-    if stats.removed_gaussians:
-        logger.warning("removed %d Gaussians with occupancy <= %g or weight <= %g", stats.removed_gaussians,
-                       opts.min_gaussian_occupancy, opts.min_gaussian_weight)
-    if stats.kept_low_count_gaussians:
-        logger.warning("%d Gaussians have too little data but were kept (the last of their pdf, or removal off)",
-                       stats.kept_low_count_gaussians)
-    if stats.floored_elements:
-        logger.info("floored %d variance elements in %d Gaussians", stats.floored_elements, stats.floored_gaussians)
-    logger.info("objective function improvement %.6g per frame over %.1f frames; now %d Gaussians",
-                stats.objf_impr_per_frame, stats.count, am.total_gauss)
+    log_update(logger, stats, opts, am.total_gauss)
     return stats

@@ -53,3 +53,18 @@ class MleStats:
     def from_dict(cls, d: dict) -> "MleStats":
         d = {k: v for k, v in d.items() if k != "objf_impr"}
         return cls(**d)
+
+
+def log_update(logger, stats: MleStats, opts: MleOptions, total_gauss: int) -> None:
+    """The M-step's log lines (removed, kept and floored Gaussians; objective gain), one text
+    for the torch and numpy updates so that their logs read the same."""
+    if stats.removed_gaussians:
+        logger.warning("removed %d Gaussians with occupancy <= %g or weight <= %g", stats.removed_gaussians,
+                       opts.min_gaussian_occupancy, opts.min_gaussian_weight)
+    if stats.kept_low_count_gaussians:
+        logger.warning("%d Gaussians have too little data but were kept (the last of their pdf, or removal off)",
+                       stats.kept_low_count_gaussians)
+    if stats.floored_elements:
+        logger.info("floored %d variance elements in %d Gaussians", stats.floored_elements, stats.floored_gaussians)
+    logger.info("objective function improvement %.6g per frame over %.1f frames; now %d Gaussians",
+                stats.objf_impr_per_frame, stats.count, total_gauss)

@@ -276,7 +276,7 @@ def mle_update(am: NumpyAmDiagGmm, accs: NumpyGmmAccs, opts=None):
     Returns ``(new model, MleStats)``; the semantics, flooring, removal and log lines are
     those of the torch version, which the tests compare this with.
     """
-    from mtlhybrid.gmm.mle_options import MleOptions, MleStats
+    from mtlhybrid.gmm.mle_options import MleOptions, MleStats, log_update
     from mtlhybrid.utils.log import get_logger
 
     logger = get_logger("mtlhybrid.gmm.mle")
@@ -338,16 +338,7 @@ def mle_update(am: NumpyAmDiagGmm, accs: NumpyGmmAccs, opts=None):
     stats = MleStats(objf_before=objf_before, objf_after=objf_after, count=float(occ.sum()),
                      floored_elements=int(floored.sum()), floored_gaussians=int(floored.any(-1).sum()),
                      removed_gaussians=int(remove.sum()), kept_low_count_gaussians=int(kept_low.sum()))
-    if stats.removed_gaussians:
-        logger.warning("removed %d Gaussians with occupancy <= %g or weight <= %g", stats.removed_gaussians,
-                       opts.min_gaussian_occupancy, opts.min_gaussian_weight)
-    if stats.kept_low_count_gaussians:
-        logger.warning("%d Gaussians have too little data but were kept (the last of their pdf, or removal off)",
-                       stats.kept_low_count_gaussians)
-    if stats.floored_elements:
-        logger.info("floored %d variance elements in %d Gaussians", stats.floored_elements, stats.floored_gaussians)
-    logger.info("objective function improvement %.6g per frame over %.1f frames; now %d Gaussians",
-                stats.objf_impr_per_frame, stats.count, new_am.total_gauss)
+    log_update(logger, stats, opts, new_am.total_gauss)
     return new_am, stats
 
 

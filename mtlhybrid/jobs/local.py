@@ -134,13 +134,33 @@ class _Running:
         except (ProcessLookupError, PermissionError):
             pass
 
+    def poll(self) -> bool:
+        """True once the job has ended; reaps it with wait4 to keep its resource usage.
+
+        The rusage of the job's shell includes every process it waited for (the job's
+        pipeline), so its ``ru_maxrss`` is the largest resident set of any of them.
+        """
+        if self.proc.returncode is not None:
+            return True
+        try:
+            pid, status, ru = os.wait4(self.proc.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere (Popen.wait in _stop_all)
+            return self.proc.poll() is not None
+        if pid == 0:
+            return False
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.usage = ru
+        return True
+
     def finish(self, note: str = "") -> int:
         rc = self.proc.returncode
         self.fh.close()
+        ru = getattr(self, "usage", None)
         with open(self.log, "a") as f:
             if note:
                 f.write(f"# {note}\n")
-            f.write(log_footer(rc, int(round(time.time() - self.start)), self.threads))
+            f.write(log_footer(rc, int(round(time.time() - self.start)), self.threads,
+                               ru.ru_utime + ru.ru_stime if ru else None, ru.ru_maxrss if ru else None))
         return 0 if rc == 0 else 1
 
 
@@ -212,7 +232,7 @@ def run_local(spec: JobSpec, prog: str = "run.pl") -> Dict[int, int]:
                     raise Stopped(stop.signum, _stop_all(active, f"Stopped by {prog}: it received {name}"))
                 still = []
                 for r in active:
-                    if r.proc.poll() is None:
+                    if not r.poll():
                         still.append(r)
                     else:
                         results[r.job] = r.finish()

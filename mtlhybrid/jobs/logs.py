@@ -3,6 +3,9 @@
 A log starts with ``# <command>`` and ``# Started at <date>`` and ends with
 ``# Accounting: time=<s> threads=<n>`` and ``# Ended (code <rc>) at <date>``, as Kaldi's
 run.pl writes it, so ``--pick failed`` and the cluster runners read outcomes the same way.
+run.pl adds the job's CPU time and peak resident memory to the accounting line
+(``cpu=<s> max_rss_kb=<kB>``: the wait4 rusage of the job's process tree), which
+:mod:`mtlhybrid.jobs.stage_report` collects per recipe stage.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ def log_header(command: str) -> str:
     return f"# {command}\n# Started at {now()}\n#\n"
 
 
-def log_footer(rc: int, seconds: int, threads: int = 1) -> str:
+def log_footer(rc: int, seconds: int, threads: int = 1, cpu_seconds: Optional[float] = None,
+               max_rss_kb: Optional[int] = None) -> str:
     if rc < 0:
         status = f"code {128 - rc}; signal {-rc}"
     else:
         status = f"code {rc}"
-    return f"# Accounting: time={seconds} threads={threads}\n# Ended ({status}) at {now()}, elapsed time {seconds} seconds\n"
+    extra = (f" cpu={cpu_seconds:.2f}" if cpu_seconds is not None else "") + (f" max_rss_kb={max_rss_kb}" if max_rss_kb is not None else "")
+    return f"# Accounting: time={seconds} threads={threads}{extra}\n# Ended ({status}) at {now()}, elapsed time {seconds} seconds\n"
 
 
 def previous_outcome(log: Path) -> Optional[int]:

@@ -106,52 +106,86 @@ def best_paths(lattice: StateLattice, settings: Sequence[Tuple[float, float, flo
     One Viterbi pass with a column per setting: the scoring sweep (11 LM weights x 3
     penalties) costs about one pass over the lattice instead of 33.
     """
-    lat = lattice
-    if lat.num_states == 0:
-        return [None] * len(settings)
+    return best_paths_many([lattice], settings)[0]
+
+
+def best_paths_many(lattices: Sequence[StateLattice], settings: Sequence[Tuple[float, float, float]]) -> List[List[Optional[BestPath]]]:
+    """:func:`best_paths` of each lattice, computed in one pass over their disjoint union.
+
+    A lattice has about one level per frame and few arcs per level, so a pass over one
+    lattice pays numpy's per-call cost on every level; over the union of many lattices
+    that cost is shared. Each lattice's answer (ties included) is what :func:`best_paths`
+    gives for it alone: arcs of different lattices never meet, and each lattice's arcs
+    keep their order within a level.
+    """
+    K = len(settings)
+    out: List[List[Optional[BestPath]]] = [[None] * K for _ in lattices]
+    live = [i for i, l in enumerate(lattices) if l.num_states]
+    if not live:
+        return out
+    lat, off = StateLattice.concat([lattices[i] for i in live])
+    starts = off[:-1]
     lm, ac, wip = (np.asarray(col, dtype=np.float64) for col in zip(*settings))
     word = (lat.olabel != 0).astype(np.float64)
     cost = np.outer(lat.graph_cost, lm) + np.outer(lat.acoustic_cost, ac) + np.outer(word, wip)  # [arcs, K]
     final = np.isfinite(lat.final_graph)
-    fin = np.full((lat.num_states, len(lm)), np.inf)
+    fin = np.full((lat.num_states, K), np.inf)
     fin[final] = np.outer(lat.final_graph[final], lm) + np.outer(lat.final_acoustic[final], ac)
     # Tropical forward pass, remembering for each state and setting the arc that won.
     alpha = np.full(fin.shape, -np.inf)
-    alpha[0] = 0.0
+    alpha[starts] = 0.0
     back = np.full(fin.shape, -1, dtype=np.int64)
+    flat = alpha.reshape(-1)  # 1-D ufunc.at is numpy's fast path; 2-D is not
+    kcols = np.arange(K)
     for _, idx in lat._arcs_by_src_level():
         cand = alpha[lat.src[idx]] - cost[idx]
         d = lat.dst[idx]
-        np.maximum.at(alpha, d, cand)
+        np.maximum.at(flat, (d[:, None] * K + kcols).reshape(-1), cand.reshape(-1))
         # An arc that reaches the (new) best score of its destination is its best arc so far;
         # a later level that improves the score overwrites it.
         row, col = np.nonzero((cand >= alpha[d]) & np.isfinite(cand))
         back[d[row], col] = idx[row]
     tot = alpha - fin
-    cols = np.arange(len(lm))
-    best = np.argmax(tot, axis=0)
-    ok = np.isfinite(tot[best, cols])
-    # Backtrace all settings at once: steps[i, k] is the i-th arc from the end of path k.
-    state = np.where(ok, best, 0)
+    # Per lattice and setting, the first state with the best total (np.argmax's choice).
+    seg_best = np.maximum.reduceat(tot, starts, axis=0)  # [lattices, K]
+    seg = np.repeat(np.arange(len(live)), np.diff(off))
+    first = np.where(tot == seg_best[seg], np.arange(lat.num_states)[:, None], lat.num_states)
+    best = np.minimum.reduceat(first, starts, axis=0)
+    ok = np.isfinite(seg_best)
+    # Backtrace all lattices and settings at once: steps[i] holds the i-th arc from the end of each path.
+    start_of = starts[:, None]
+    state = np.where(ok, best, start_of)
+    cols = np.arange(K)[None, :]
     steps = []
-    while np.any(state != 0):
-        arc = np.where(state != 0, back[state, cols], -1)
+    while np.any(state != start_of):
+        arc = np.where(state != start_of, back[state, cols], -1)
         steps.append(arc)
-        state = np.where(arc >= 0, lat.src[np.maximum(arc, 0)], 0)
-    out: List[Optional[BestPath]] = []
-    trace = np.array(steps[::-1], dtype=np.int64).reshape(len(steps), len(lm))
-    for k in cols.tolist():
-        if not ok[k]:
-            out.append(None)
-            continue
-        arcs = trace[:, k][trace[:, k] >= 0]
-        words = [int(w) for w in lat.olabel[arcs] if w != 0]
-        ali = lat.ilabel[arcs]
-        ali = ali[ali != 0].astype(np.int32)
-        last = int(best[k])
-        g = float(lat.graph_cost[arcs].sum() + lat.final_graph[last])
-        a = float(lat.acoustic_cost[arcs].sum() + lat.final_acoustic[last])
-        out.append(BestPath(words, ali, g, a))
+        state = np.where(arc >= 0, lat.src[np.maximum(arc, 0)], start_of)
+    trace = np.array(steps[::-1], dtype=np.int64).reshape(len(steps), len(live), K)
+    for j, i in enumerate(live):
+        # Settings often agree on the path: each distinct one (same arcs, same final state) is read once.
+        rows = np.ascontiguousarray(np.concatenate([trace[:, j, :], best[j][None, :]], axis=0).T)  # [K, steps + 1]
+        first: dict = {}
+        inverse = [first.setdefault(rows[k].tobytes(), len(first)) for k in range(K)]
+        first_k = [0] * len(first)
+        for k in reversed(range(K)):
+            first_k[inverse[k]] = k
+        made = []
+        for u, k in enumerate(first_k):
+            if not ok[j, k]:
+                made.append(None)
+                continue
+            arcs = rows[k, :-1][rows[k, :-1] >= 0]
+            ol = lat.olabel[arcs]
+            ali = lat.ilabel[arcs]
+            last = int(best[j, k])
+            g = float(lat.graph_cost[arcs].sum() + lat.final_graph[last])
+            a = float(lat.acoustic_cost[arcs].sum() + lat.final_acoustic[last])
+            made.append((ol[ol != 0].tolist(), ali[ali != 0].astype(np.int32), g, a))
+        for k, u in enumerate(inverse):
+            m = made[u]
+            if m is not None and ok[j, k]:
+                out[i][k] = BestPath(list(m[0]), m[1].copy(), m[2], m[3])
     return out
 
 

@@ -105,7 +105,9 @@ def prepare_corpus(
     for n in mine:
         missing_feats = sum(1 for u in targets[n] if u not in feats)
         if missing_feats:
-            log.warning("corpus %s task %s: %d utterances have targets but no features, left out", name, n, missing_feats)
+            # Normal when the targets cover more than this data set (an alignment dir of the whole
+            # training set read for its train/valid split or a subset): nothing is lost, so not a warning.
+            log.info("corpus %s task %s: %d utterances with targets are not in this data set", name, n, missing_feats)
         unlabeled = len(out_feats) - len(out_targets[n])
         if unlabeled:
             log.info("corpus %s task %s: %d of %d utterances have no target (loss masked for them)", name, n, unlabeled, len(out_feats))

@@ -77,7 +77,10 @@ def load_task_targets(cfg: MtlConfig, task: TaskConfig, corpus: str, split: str 
         if not data or not (Path(data) / f"utt2{task.label}").is_file():
             log.info("corpus %s (%s): no utt2%s, task %s has no labels there", corpus, split, task.label, task.name)
             return None
-        return load_utt_labels(data, task.label, classes)
+        # Held-out speakers carry labels an adversarial speaker head never had: masked in validation
+        # (an adversarial head selects nothing). For any other task an unknown label is a data error.
+        unknown = "mask" if split == "valid" and task.adversarial else "error"
+        return load_utt_labels(data, task.label, classes, unknown=unknown)
     if task.ali not in alis:
         if split == "train":
             raise DataError(f"task {task.name}: corpus {corpus} has no alignment dir named {task.ali!r} "

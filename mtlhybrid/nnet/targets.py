@@ -181,12 +181,16 @@ def load_alignment_targets(
     raise DataError(f"unknown alignment target source {source!r}")
 
 
-def load_utt_labels(data_dir: PathLike, name: str, classes: Optional[Sequence[str]] = None) -> TaskTargets:
+def load_utt_labels(data_dir: PathLike, name: str, classes: Optional[Sequence[str]] = None,
+                    unknown: str = "error") -> TaskTargets:
     """Utterance labels from ``<data_dir>/utt2<name>``: utt -> class index.
 
     With ``classes`` given (a trained model's class list) a label outside it is a
-    DataError naming the file and line; without, the classes are the sorted labels seen.
-    Utterances missing from the file simply have no label (their loss is masked).
+    DataError naming the file and line, or with ``unknown="mask"`` left without a label
+    and counted in the log: held-out validation speakers have speaker labels no head was
+    trained on (a speaker-adversarial task), which can be neither scored nor trained.
+    Without ``classes``, the classes are the sorted labels seen. Utterances missing from
+    the file simply have no label (their loss is masked).
     """
     path = Path(data_dir) / f"utt2{name}"
     if not path.is_file():
@@ -205,10 +209,17 @@ def load_utt_labels(data_dir: PathLike, name: str, classes: Optional[Sequence[st
         classes = kaldi_sorted({lab for lab, _ in raw.values()})
     index = {c: i for i, c in enumerate(classes)}
     out: Dict[str, int] = {}
+    masked = []
     for utt, (lab, lineno) in raw.items():
         if lab not in index:
+            if unknown == "mask":
+                masked.append(utt)
+                continue
             raise DataError(f"label {lab!r} is not one of the model's classes ({', '.join(classes)})", path=path, line=lineno, utt=utt)
         out[utt] = index[lab]
+    if masked:
+        log.info("%s: %d of %d utterances have a label outside the %d classes trained: no target for them "
+                    "(e.g. %s)", path, len(masked), len(raw), len(classes), " ".join(masked[:3]))
     return TaskTargets(out, TaskIdentity(len(classes), list(classes)))
 
 

@@ -57,7 +57,8 @@ Options (default):
   --corpus-dir <dir>               FSDD folder: recordings/ and speakers.tsv (../shared/data/fsdd or corpus/fsdd)
   --download <true|false>          fetch FSDD from GitHub when it is missing ($download)
   --test-speakers '<spk> ...'      held-out speakers ('$test_speakers')
-  --loso <true|false>              leave-one-speaker-out: the whole recipe once per speaker ($loso)
+  --loso <true|false>              leave-one-speaker-out: the whole recipe once per speaker, then WER per fold and
+                                   nnet_mtl vs nnet_base pooled over the folds (local/pool_folds.sh) ($loso)
   --max-takes <n>                  only takes below n (all 50)
   --mono-utts-per-spk <n>          monophone training subset per speaker ($mono_utts_per_spk; 0: all)
   --nj <n>                         parallel jobs ($nj)
@@ -97,8 +98,15 @@ if $loso; then
       --results $results/loso_$spk
   done
   mkdir -p $results
-  local/summarize_folds.py --test-set "${test_sets%% *}" $(for spk in $speakers; do echo $exp/loso_$spk; done) \
-    > $results/loso_summary.md
+  folds=$(for spk in $speakers; do echo $exp/loso_$spk; done)
+  local/summarize_folds.py --test-set "${test_sets%% *}" $folds > $results/loso_summary.md
+  # The networks' matched-pairs test pooled over the folds: each fold's held-out speaker is one
+  # block of the speaker bootstrap, each fold and seed one pair of decode dirs.
+  {
+    printf "\n## nnet_mtl vs nnet_base pooled over the folds (seeds %s)\n\n" "$nnet_seeds"
+    local/pool_folds.sh --test-set "${test_sets%% *}" --seeds "$nnet_seeds" --json $results/loso_pooled.json \
+      nnet_base nnet_mtl $folds || echo "No fold has both networks decoded."
+  } >> $results/loso_summary.md
   cat $results/loso_summary.md
   echo "$0: done (leave-one-speaker-out)"
   exit 0

@@ -16,6 +16,8 @@ seed=0
 num_train_spk=48
 utts_per_spk=30
 utts_per_test_spk=20
+num_unseen_spk_per_accent=6   # test_unseen: 2 unseen accents x 6 speakers x 20 utterances (README.md: power)
+corpus_opts=           # more options of local/prepare_data.sh, e.g. "--design nested --prosody speaker" (the earlier corpus)
 prompts=               # a prompt file (e.g. ../../../../shared/data/arctic_prompts/cmuarctic.data) instead of the generator
 augment=0              # share of speakers with reverberation and noise
 # GMM systems (light schedules: realignment dominates the run time).
@@ -50,6 +52,9 @@ Options (default):
   --seed <n>                         seed of the corpus (speakers, sentences, voices) ($seed)
   --num-train-spk <n>                training speakers ($num_train_spk)
   --utts-per-spk <n> --utts-per-test-spk <n>   utterances per speaker ($utts_per_spk, $utts_per_test_spk)
+  --num-unseen-spk-per-accent <n>    test_unseen speakers per unseen accent ($num_unseen_spk_per_accent)
+  --corpus-opts '<opts>'             more options of local/prepare_data.sh ('$corpus_opts'), e.g.
+                                     '--utts-per-unseen-spk 50 --num-unseen-spk-per-accent 9' (README.md)
   --prompts <file>                   sentences from a prompt file instead of the generator
   --augment <fraction>               share of speakers with reverberation and noise ($augment)
   --mono-utts-per-spk <n>            monophone training subset per speaker ($mono_utts_per_spk; 0: all)
@@ -86,7 +91,7 @@ if [ $stage -le 0 ] && [ $stop_stage -ge 0 ]; then
   [ -n "$prompts" ] && prompt_opts="--prompts $prompts"
   local/prepare_data.sh --nj $nj --seed $seed --num-train-spk $num_train_spk \
     --utts-per-spk $utts_per_spk --utts-per-test-spk $utts_per_test_spk --augment $augment $prompt_opts \
-    wav data
+    --num-unseen-spk-per-accent $num_unseen_spk_per_accent $corpus_opts wav data
   stage_done 0
 fi
 
