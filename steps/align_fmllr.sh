@@ -3,8 +3,9 @@
 # a first alignment with the speaker-independent model (final.alimdl, or final.mdl) on
 # speaker-independent features, fMLLR transforms per speaker estimated from it under
 # final.mdl (trans.JOB), then the final alignment with final.mdl on the adapted features.
-# Writes ali.JOB.gz, trans.JOB, num_jobs, final.mdl, tree, phones.txt, cmvn_opts and the
-# source's final.mat and splice_opts: a dir steps/train_sat.sh can start from.
+# Writes ali.JOB.gz, trans.JOB, fsts.JOB.gz (the training graphs, compiled once for both
+# passes), num_jobs, final.mdl, tree, phones.txt, cmvn_opts and the source's final.mat and
+# splice_opts: a dir steps/train_sat.sh can start from.
 
 # Begin configuration section.
 nj=4
@@ -65,12 +66,17 @@ py="python3 -m mtlhybrid.bin"
 
 steps/internal/transcripts_to_int.sh $allow_oov $lang $sdata $nj $dir
 
+# Training graphs depend on the tree and the transcripts only (the aligner adds the model's
+# transition probabilities): compiled once, read by both passes, as Kaldi's fsts.JOB.gz.
+echo "$0: compiling training graphs"
+$cmd JOB=1:$nj $dir/log/compile_graphs.JOB.log \
+  $py.compile_train_graphs $dir/tree $dir/final.mdl $lang/L.fst $dir/text.JOB.int ark:$dir/fsts.JOB.gz
+
 echo "$0: aligning $data with the speaker-independent model $alimdl"
 $cmd JOB=1:$nj $dir/log/align_pass1.JOB.log \
-  set -o pipefail \; $py.gmm_compute_likes $sifeat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
-    $alimdl $sdata/JOB ark:- \| \
-  $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-    $dir/tree $alimdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/pre_ali.JOB.gz
+  $py.gmm_align_compiled $sifeat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+    $scale_opts --beam $beam --retry-beam $retry_beam \
+    $alimdl ark:$dir/fsts.JOB.gz $sdata/JOB ark:$dir/pre_ali.JOB.gz
 
 echo "$0: estimating fMLLR transforms"
 $cmd JOB=1:$nj $dir/log/fmllr.JOB.log \
@@ -79,10 +85,9 @@ $cmd JOB=1:$nj $dir/log/fmllr.JOB.log \
 
 echo "$0: aligning $data with $srcdir/final.mdl on the adapted features"
 $cmd JOB=1:$nj $dir/log/align.JOB.log \
-  set -o pipefail \; $py.gmm_compute_likes $sifeat_opts --spk-transforms ark:$dir/trans.JOB --boost-silence $boost_silence \
-    --silence-phones $silphonelist $dir/final.mdl $sdata/JOB ark:- \| \
-  $py.align_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-    $dir/tree $dir/final.mdl $lang/L.fst ark:- $dir/text.JOB.int ark:$dir/ali.JOB.gz
+  $py.gmm_align_compiled $sifeat_opts --spk-transforms ark:$dir/trans.JOB --boost-silence $boost_silence \
+    --silence-phones $silphonelist $scale_opts --beam $beam --retry-beam $retry_beam \
+    $dir/final.mdl ark:$dir/fsts.JOB.gz $sdata/JOB ark:$dir/ali.JOB.gz
 rm $dir/pre_ali.*.gz
 
 steps/summarize_alignment_logs.sh $dir

@@ -7,8 +7,8 @@
 # model is mixed up to <num-leaves> Gaussians straight after initialisation (gmm-mixup),
 # and the tree statistics are taken on the same features as the model (CMVN and delta options).
 # The work is in mtlhybrid.bin.{acc_tree_stats,sum_tree_stats,cluster_phones,compile_questions,
-# build_tree,gmm_init_model,gmm_mixup,convert_ali,compile_train_graphs,gmm_compute_likes,
-# align_compiled_mapped,gmm_acc_stats_ali,gmm_est}.
+# build_tree,gmm_init_model,gmm_mixup,convert_ali,compile_train_graphs,
+# gmm_align_compiled,gmm_acc_stats_ali,gmm_est}.
 
 # Begin configuration section.
 nj=4
@@ -127,16 +127,15 @@ while [ $x -lt $num_iters ]; do
     if echo " $realign_iters " | grep -q " $x "; then
       echo "$0: aligning data"
       $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
-        set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
-          $dir/$x.mdl $sdata/JOB ark:- \| \
-        $py.align_compiled_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-          $dir/$x.mdl ark:$dir/fsts.JOB.gz ark:- ark:$dir/ali.JOB.gz
+        $py.gmm_align_compiled $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+          $scale_opts --beam $beam --retry-beam $retry_beam \
+          $dir/$x.mdl ark:$dir/fsts.JOB.gz $sdata/JOB ark:$dir/ali.JOB.gz
     fi
     $cmd JOB=1:$nj $dir/log/acc.$x.JOB.log \
       $py.gmm_acc_stats_ali $feat_opts --device $device $dir/$x.mdl $sdata/JOB ark:$dir/ali.JOB.gz $dir/$x.JOB.acc
     $cmd $dir/log/update.$x.log \
       $py.gmm_est --mix-up $numgauss --power $power --device $device \
-        $dir/$x.mdl "$py.gmm_sum_accs - $dir/$x.*.acc |" $dir/$((x+1)).mdl
+        $dir/$x.mdl $dir/$x.*.acc $dir/$((x+1)).mdl
     rm -f $dir/$x.mdl $dir/$x.*.acc $dir/$x.occs
   fi
   [ $x -le $max_iter_inc ] && numgauss=$((numgauss + incgauss))

@@ -2,8 +2,8 @@
 # Flat-start monophone GMM-HMM training, as Kaldi's steps/train_mono.sh: a model with one
 # Gaussian per phone state, equal alignments, then EM with realignment on a schedule while
 # Gaussians are added up to --totgauss. Features: CMVN per speaker plus deltas.
-# The work is in mtlhybrid.bin.{gmm_init_mono,align_equal,compile_train_graphs,gmm_compute_likes,
-# align_compiled_mapped,gmm_acc_stats_ali,gmm_sum_accs,gmm_est}.
+# The work is in mtlhybrid.bin.{gmm_init_mono,align_equal,compile_train_graphs,
+# gmm_align_compiled,gmm_acc_stats_ali,gmm_est} (gmm_est sums the jobs' accumulators itself).
 
 # Begin configuration section.
 nj=4
@@ -108,7 +108,7 @@ incgauss=$(( (totgauss - numgauss) / max_iter_inc ))
 if [ $stage -le 0 ]; then
   $cmd $dir/log/update.0.log \
     $py.gmm_est --min-gaussian-occupancy 3 --mix-up $numgauss --power $power --device $device \
-      $dir/0.mdl "$py.gmm_sum_accs - $dir/0.*.acc |" $dir/1.mdl
+      $dir/0.mdl $dir/0.*.acc $dir/1.mdl
   rm $dir/0.*.acc
 fi
 
@@ -120,16 +120,15 @@ while [ $x -lt $num_iters ]; do
     if echo " $realign_iters " | grep -q " $x "; then
       echo "$0: aligning data"
       $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
-        set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
-          $dir/$x.mdl $sdata/JOB ark:- \| \
-        $py.align_compiled_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-          $dir/$x.mdl ark:$dir/fsts.JOB.gz ark:- ark:$dir/ali.JOB.gz
+        $py.gmm_align_compiled $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+          $scale_opts --beam $beam --retry-beam $retry_beam \
+          $dir/$x.mdl ark:$dir/fsts.JOB.gz $sdata/JOB ark:$dir/ali.JOB.gz
     fi
     $cmd JOB=1:$nj $dir/log/acc.$x.JOB.log \
       $py.gmm_acc_stats_ali $feat_opts --device $device $dir/$x.mdl $sdata/JOB ark:$dir/ali.JOB.gz $dir/$x.JOB.acc
     $cmd $dir/log/update.$x.log \
       $py.gmm_est --mix-up $numgauss --power $power --device $device \
-        $dir/$x.mdl "$py.gmm_sum_accs - $dir/$x.*.acc |" $dir/$((x+1)).mdl
+        $dir/$x.mdl $dir/$x.*.acc $dir/$((x+1)).mdl
     rm -f $dir/$x.mdl $dir/$x.*.acc
   fi
   [ $x -le $max_iter_inc ] && numgauss=$((numgauss + incgauss))

@@ -138,10 +138,9 @@ while [ $x -lt $num_iters ]; do
     if echo " $realign_iters " | grep -q " $x "; then
       echo "$0: aligning data"
       $cmd JOB=1:$nj $dir/log/align.$x.JOB.log \
-        set -o pipefail \; $py.gmm_compute_likes $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
-          $dir/$x.mdl $sdata/JOB ark:- \| \
-        $py.align_compiled_mapped $scale_opts --beam $beam --retry-beam $retry_beam \
-          $dir/$x.mdl ark:$dir/fsts.JOB.gz ark:- ark:$dir/ali.JOB.gz
+        $py.gmm_align_compiled $feat_opts --boost-silence $boost_silence --silence-phones $silphonelist \
+          $scale_opts --beam $beam --retry-beam $retry_beam \
+          $dir/$x.mdl ark:$dir/fsts.JOB.gz $sdata/JOB ark:$dir/ali.JOB.gz
     fi
     if echo " $fmllr_iters " | grep -q " $x "; then
       echo "$0: re-estimating fMLLR transforms"
@@ -155,7 +154,7 @@ while [ $x -lt $num_iters ]; do
       $py.gmm_acc_stats_ali $feat_opts --device $device $dir/$x.mdl $sdata/JOB ark:$dir/ali.JOB.gz $dir/$x.JOB.acc
     $cmd $dir/log/update.$x.log \
       $py.gmm_est --mix-up $numgauss --power $power --device $device \
-        $dir/$x.mdl "$py.gmm_sum_accs - $dir/$x.*.acc |" $dir/$((x+1)).mdl
+        $dir/$x.mdl $dir/$x.*.acc $dir/$((x+1)).mdl
     rm -f $dir/$x.mdl $dir/$x.*.acc $dir/$x.occs
   fi
   [ $x -le $max_iter_inc ] && numgauss=$((numgauss + incgauss))
@@ -174,7 +173,7 @@ if [ $stage -le $x ]; then
       $py.gmm_acc_stats_ali $sifeat_opts --device $device $cur $sdata/JOB ark:$dir/ali.JOB.gz $dir/alimdl.$pass.JOB.acc
     $cmd $dir/log/est_alimdl.$pass.log \
       $py.gmm_est --remove-low-count-gaussians false --device $device \
-        $cur "$py.gmm_sum_accs - $dir/alimdl.$pass.*.acc |" $dir/alimdl.$pass.mdl
+        $cur $dir/alimdl.$pass.*.acc $dir/alimdl.$pass.mdl
     rm $dir/alimdl.$pass.*.acc
     cur=$dir/alimdl.$pass.mdl
   done

@@ -194,6 +194,15 @@ def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
     _run_tool("gmm_est", ["--min-gaussian-occupancy", "3", "--mix-up", "12", "--min-count", "5", tmp_path / "0.mdl",
                           f"{sys.executable} -m mtlhybrid.bin.gmm_sum_accs - {tmp_path}/a.acc |", tmp_path / "1.mdl"], env)
     tm1, am1 = load_model(tmp_path / "1.mdl")  # written without torch, read by torch and by load_model
+    # several accumulator files summed by gmm_est itself = the gmm_sum_accs pipe (the scripts' form)
+    est2 = ["--min-gaussian-occupancy", "3", "--mix-up", "12", "--min-count", "5", tmp_path / "0.mdl"]
+    _run_tool("gmm_est", est2 + [tmp_path / "a.acc", tmp_path / "a.acc", tmp_path / "2f.mdl"], env)
+    _run_tool("gmm_est", est2 + [f"{sys.executable} -m mtlhybrid.bin.gmm_sum_accs - {tmp_path}/a.acc {tmp_path}/a.acc |",
+                                 tmp_path / "2p.mdl"], env)
+    (tm2f, am2f), (tm2p, am2p) = load_model(tmp_path / "2f.mdl"), load_model(tmp_path / "2p.mdl")
+    np.testing.assert_array_equal(tm2f.log_probs, tm2p.log_probs)
+    for k in ("weights", "means", "variances", "num_gauss_per_pdf"):
+        np.testing.assert_array_equal(np.asarray(am2f[k]), np.asarray(am2p[k]))
     assert int(torch.load(tmp_path / "1.mdl", weights_only=True)["acoustic_model"]["num_gauss_per_pdf"].sum()) == 12
     assert not np.allclose(tm1.log_probs, tm.log_probs)  # transitions re-estimated
     with open(tmp_path / "likes.ark", "wb") as out:
@@ -220,3 +229,66 @@ def test_cpu_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
     assert sorted(likes) == utts
     for u in utts:
         np.testing.assert_allclose(likes[u], am.log_likelihoods(torch.from_numpy(feats[u])).numpy(), rtol=1e-5, atol=2e-3)
+
+
+def test_transform_tools_do_not_import_torch(tmp_path, fsdd_dir, repo_root):
+    """MLLT and fMLLR statistics and mean transforms (train_lda_mllt, train_sat): numpy only, equal to the torch path."""
+    from mtlhybrid.transform.fmllr import FmllrStats, estimate_fmllr
+    from mtlhybrid.transform.io import read_matrix, read_transforms, write_matrix
+    from mtlhybrid.transform.mllt import MlltStats, transform_means
+
+    data = tmp_path / "data"
+    data.mkdir()
+    feats = {f"{d}_{spk}_{t}": _mfcc(fsdd_dir / "recordings" / f"{d}_{spk}_{t}.wav")
+             for d in range(3) for spk in ("jackson", "theo") for t in range(2)}
+    utts = sorted(feats)
+    write_matrices_ark_scp(data / "feats.ark", data / "feats.scp", sorted(feats.items()))
+    (data / "utt2spk").write_text("".join(f"{u} {u.split('_')[1]}\n" for u in utts))
+    (tmp_path / "topo").write_text(TOPO)
+    nocmvn = ["--apply-cmvn", "false"]
+    env = {**os.environ, "PYTHONPATH": str(repo_root)}
+    _run_tool("gmm_init_mono", nocmvn + ["--train-feats", data, tmp_path / "topo", "13", tmp_path / "0.mdl",
+                                         tmp_path / "tree"], env)
+    tm, _ = load_model(tmp_path / "0.mdl")
+    tree = ContextDependency.read(tmp_path / "tree")
+    ali = {u: _equal_alignment(tm, tree, int(u[0]) + 1, len(feats[u])) for u in utts}
+    write_int_vectors(tmp_path / "ali.gz", ali)
+    rali = f"ark:gunzip -c {tmp_path}/ali.gz|"
+    # a model with several Gaussians per pdf, so that the posteriors matter
+    _run_tool("gmm_acc_stats_ali", nocmvn + [tmp_path / "0.mdl", data, rali, tmp_path / "a.acc"], env)
+    _run_tool("gmm_est", ["--min-gaussian-occupancy", "3", "--mix-up", "20", "--min-count", "5", tmp_path / "0.mdl",
+                          tmp_path / "a.acc", tmp_path / "1.mdl"], env)
+    _run_tool("gmm_acc_stats_ali", nocmvn + [tmp_path / "1.mdl", data, rali, tmp_path / "b.acc"], env)
+    _run_tool("gmm_est", ["--min-gaussian-occupancy", "3", tmp_path / "1.mdl", tmp_path / "b.acc", tmp_path / "2.mdl"],
+              env)
+    _run_tool("gmm_acc_mllt", nocmvn + [tmp_path / "2.mdl", data, rali, tmp_path / "2.macc"], env)
+    _run_tool("gmm_est_fmllr", nocmvn + ["--fmllr-min-count", "20", tmp_path / "2.mdl", data, rali,
+                                        f"ark:{tmp_path}/trans"], env)
+    rng = np.random.default_rng(0)
+    mat = np.concatenate([np.eye(13) + 0.1 * rng.standard_normal((13, 13)), rng.standard_normal((13, 1))], axis=1)
+    write_matrix(tmp_path / "m.mat", mat)
+    _run_tool("gmm_transform_means", [tmp_path / "m.mat", tmp_path / "2.mdl", tmp_path / "3.mdl"], env)
+
+    # the torch path (an AmDiagGmm, as before these tools were ported)
+    _, d2 = load_model(tmp_path / "2.mdl")
+    am = AmDiagGmm.from_dict(d2)
+    assert int(am.num_gauss_per_pdf.sum()) > am.num_pdfs
+    pdfs = {u: tm.tid2pdf[np.asarray(ali[u])].astype(np.int64) for u in utts}
+    mllt = MlltStats(13)
+    fmllr = {}
+    for u in utts:
+        mllt.accumulate(am, feats[u], pdfs[u], np.ones(len(pdfs[u])))
+        fmllr.setdefault(u.split("_")[1], FmllrStats(13)).accumulate(am, feats[u], pdfs[u], np.ones(len(pdfs[u])))
+    got = MlltStats.load(tmp_path / "2.macc")
+    assert got.beta == pytest.approx(mllt.beta, rel=1e-6)  # float32 softmax of either
+    np.testing.assert_allclose(got.G, mllt.G, rtol=1e-5, atol=1e-6 * np.abs(mllt.G).max())
+    trans = read_transforms(f"ark:{tmp_path}/trans")
+    assert sorted(trans) == ["jackson", "theo"]
+    for spk, st in fmllr.items():
+        W, _ = estimate_fmllr(st, 40, 20.0)
+        assert not np.allclose(W[:, :13], np.eye(13))  # estimated, not the identity
+        np.testing.assert_allclose(trans[spk], W, rtol=1e-4, atol=1e-5)
+    transform_means(am, read_matrix(tmp_path / "m.mat"))  # as the tool read it (text precision)
+    _, d3 = load_model(tmp_path / "3.mdl")
+    np.testing.assert_array_equal(np.asarray(d3["means"]), am.means.numpy())
+    np.testing.assert_array_equal(np.asarray(d3["variances"]), am.variances.numpy())

@@ -121,6 +121,27 @@ def test_alignment_dir_layout_and_lattices(gmm_systems):
     assert checked == 5
 
 
+def test_gmm_align_compiled_equals_the_likelihood_pipe(gmm_systems):
+    """gmm_align_compiled (scores in process, the training scripts' realignment) = gmm_compute_likes | align_compiled_mapped."""
+    from mtlhybrid.utils.kaldi_io import read_int_vectors
+
+    w, d = gmm_systems, gmm_systems / "exp/tri1"
+    opts = (f"$(steps/internal/gmm_feat_opts.sh {d}) --boost-silence 1.5 "
+            f"--silence-phones $(cat {w}/data/lang/phones/silence.csl)")
+    align = "--beam 3 --retry-beam 40"  # a narrow first beam: some utterances take the retry path
+    run(f"python3 -m mtlhybrid.bin.gmm_compute_likes {opts} {d}/final.mdl {w}/data/train/split2/1 ark:- | "
+        f"python3 -m mtlhybrid.bin.align_compiled_mapped {align} {d}/final.mdl ark:{d}/fsts.1.gz ark:- "
+        f"ark:{w}/ali_pipe.gz")
+    r = run(f"python3 -m mtlhybrid.bin.gmm_align_compiled {opts} {align} {d}/final.mdl ark:{d}/fsts.1.gz "
+            f"{w}/data/train/split2/1 ark:{w}/ali_one.gz")
+    assert "boosting" in r.stderr
+    pipe, one = dict(read_int_vectors(w / "ali_pipe.gz")), dict(read_int_vectors(w / "ali_one.gz"))
+    assert len(one) == len((w / "data/train/split2/1/feats.scp").read_text().splitlines()) > 0
+    assert sorted(one) == sorted(pipe)
+    for u in one:
+        np.testing.assert_array_equal(one[u], pipe[u])
+
+
 def test_ali_to_pdf_and_phones_tools(gmm_systems):
     ali_dir = gmm_systems / "exp/mono_ali"
     pdfs = run(f"python3 -m mtlhybrid.bin.ali_to_pdf {ali_dir}/final.mdl ark:{ali_dir}/ali.1.gz -").stdout.splitlines()
@@ -250,6 +271,31 @@ def test_sat_system_has_per_speaker_transforms_that_raise_likelihood(sat_system)
     assert all(g > 0 for g in gains)
     assert (d / "final.alimdl").is_file()
     assert (d / "final.mat").is_file()
+
+
+def test_align_fmllr_compiles_graphs_once_and_aligns_every_utterance(sat_system):
+    """align_fmllr.sh: both passes read one fsts.JOB.gz (as Kaldi's); every utterance aligned, transforms per speaker."""
+    from mtlhybrid.transform.io import read_transforms
+    from mtlhybrid.utils.kaldi_io import read_int_vectors
+
+    w = sat_system.parent.parent
+    d = w / "exp/tri3b_ali"
+    run(f"steps/align_fmllr.sh --nj 2 {w}/data/train {w}/data/lang {sat_system} {d}")
+    utts = {line.split()[0] for line in (w / "data/train/feats.scp").read_text().splitlines()}
+    ali = {}
+    for n in (1, 2):
+        assert (d / f"fsts.{n}.gz").is_file()
+        assert "compiled graphs for" in (d / f"log/compile_graphs.{n}.log").read_text()
+        for log in (f"align_pass1.{n}.log", f"align.{n}.log"):
+            assert "fsts" in (d / "log" / log).read_text()  # the aligner read the compiled graphs
+        ali.update(read_int_vectors(d / f"ali.{n}.gz"))
+    assert set(ali) == utts
+    spk = {line.split()[0] for line in (w / "data/train/spk2utt").read_text().splitlines()}
+    trans = {}
+    for n in (1, 2):
+        trans.update(read_transforms(f"ark:{d}/trans.{n}"))
+    assert set(trans) == spk
+    assert not list(d.glob("pre_ali.*.gz"))
 
 
 def test_fmllr_decode_adapts_test_speakers(sat_system):

@@ -16,18 +16,11 @@ from __future__ import annotations
 import sys
 from typing import List, Optional
 
+from mtlhybrid.gmm.tool_io import silence_pdfs  # noqa: F401  (moved to the library, still importable here)
 from mtlhybrid.utils.cli import make_parser, tool_main
 from mtlhybrid.utils.log import get_logger
 
 logger = get_logger("gmm_compute_likes")
-
-
-def silence_pdfs(transition_model, silence_phones) -> List[int]:
-    """Pdfs that some transition id of a silence phone uses."""
-    import numpy as np
-
-    sil = np.isin(transition_model.tid2phone[1:], np.asarray(list(silence_phones), dtype=np.int64))
-    return sorted(set(int(p) for p in transition_model.tid2pdf[1:][sil]))
 
 
 @tool_main

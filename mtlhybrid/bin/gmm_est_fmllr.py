@@ -23,7 +23,9 @@ from mtlhybrid.utils.io import parse_csl
 
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
-    from mtlhybrid.gmm.tool_io import add_feature_options, load_gmm_model, open_features
+    from mtlhybrid.gmm.tool_io import add_feature_options, limit_blas_threads, load_numpy_gmm_model, open_features
+
+    limit_blas_threads()
 
     p = make_parser("gmm_est_fmllr", __doc__)
     add_feature_options(p)
@@ -48,8 +50,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mtlhybrid.utils.log import get_logger
 
     log = get_logger("gmm_est_fmllr")
-    tm, am = load_gmm_model(args.model_in)
-    reader = open_features(args.data_dir, args)
+    tm, am = load_numpy_gmm_model(args.model_in)  # numpy: no torch import
+    reader = open_features(args.data_dir, args, torch_threads=False)
     utt2spk_path = Path(args.data_dir) / "utt2spk"
     if not utt2spk_path.is_file():
         raise DataError("no such file (fMLLR is per speaker)", path=utt2spk_path)

@@ -20,12 +20,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("model_out")
     args = p.parse_args(argv)
 
-    from mtlhybrid.gmm.tool_io import load_gmm_model
+    from mtlhybrid.gmm.tool_io import limit_blas_threads, load_numpy_gmm_model
+
+    limit_blas_threads()
     from mtlhybrid.hmm.model_file import save_model
     from mtlhybrid.transform.io import read_matrix
     from mtlhybrid.transform.mllt import transform_means
 
-    tm, am = load_gmm_model(args.model_in)
+    tm, am = load_numpy_gmm_model(args.model_in)  # numpy: no torch import
     transform_means(am, read_matrix(args.matrix))
     save_model(args.model_out, tm, am)
     return 0

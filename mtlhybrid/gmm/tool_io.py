@@ -127,3 +127,43 @@ def read_numpy_accs_rx(rxfilename: str):
     else:
         d = read_acc_file(rxfilename)
     return NumpyGmmAccs(d["occ"], d["mean_acc"], d["var_acc"], d["total_log_like"], d["total_frames"]), d["transition_counts"]
+
+
+def silence_pdfs(transition_model, silence_phones) -> list:
+    """Pdfs that some transition id of a silence phone uses (gmm-boost-silence's targets)."""
+    import numpy as np
+
+    sil = np.isin(transition_model.tid2phone[1:], np.asarray(list(silence_phones), dtype=np.int64))
+    return sorted(set(int(p) for p in transition_model.tid2pdf[1:][sil]))
+
+
+def numpy_scorer(transition_model, am, boost_silence: float = 1.0, silence_phones: str = "", model_path: str = ""):
+    """``feats -> [T, num_pdfs]`` float32 log-likelihoods of a NumpyAmDiagGmm, silence boosted.
+
+    What gmm_compute_likes writes for each utterance (``--boost-silence B`` adds ``log B``
+    to the silence pdfs, Kaldi's gmm-boost-silence), for tools that score and use the
+    scores in one process (gmm_align_compiled) instead of piping them.
+    """
+    import math
+
+    from mtlhybrid.utils.errors import MismatchError, MtlHybridError
+    from mtlhybrid.utils.log import get_logger
+
+    boost_cols = []
+    if boost_silence != 1.0:
+        if not silence_phones:
+            raise MtlHybridError("--boost-silence needs --silence-phones (e.g. $(cat lang/phones/silence.csl))")
+        boost_cols = silence_pdfs(transition_model, [int(x) for x in silence_phones.split(":") if x])
+        get_logger("gmm").info("boosting %d silence pdfs by %g", len(boost_cols), boost_silence)
+    log_boost = math.log(boost_silence) if boost_silence > 0 else 0.0
+
+    def score(utt: str, feats):
+        if feats.shape[1] != am.dim:
+            raise MismatchError(f"utterance {utt}: features have dimension {feats.shape[1]}, the model {model_path} "
+                                f"expects {am.dim}")
+        ll = am.log_likelihoods(feats)
+        if boost_cols:
+            ll[:, boost_cols] += log_boost
+        return ll
+
+    return score

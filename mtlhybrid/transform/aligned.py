@@ -69,19 +69,31 @@ def gaussian_pairs(am, feats: np.ndarray, pdfs: np.ndarray, weights: np.ndarray 
 
     Returns ``(frames [N], gammas [N], means [N, D], variances [N, D])``: each frame's
     Gaussians within its own pdf, weighted by their posterior times the frame weight;
+    ``am`` is a NumpyAmDiagGmm (the CPU tools, no torch) or an AmDiagGmm;
     posteriors below ``min_post`` are dropped (Kaldi prunes them at random instead), which
     leaves the statistics nearly unchanged and saves most of the work.
     """
-    import torch
+    from mtlhybrid.gmm.numpy_gmm import NumpyAmDiagGmm
 
     x = np.asarray(feats, dtype=np.float64)
-    p = torch.as_tensor(np.asarray(pdfs, dtype=np.int64))
-    with torch.no_grad():
-        post = am.component_posteriors(torch.as_tensor(x, dtype=am.dtype), p).double().cpu().numpy()  # [T, G]
+    p = np.asarray(pdfs, dtype=np.int64)
+    if isinstance(am, NumpyAmDiagGmm):
+        # The CPU tools' model (no torch import): the same float32 scores and softmax as
+        # AmDiagGmm.component_posteriors.
+        ll = am.component_log_likelihoods(x.astype(np.float32), p)
+        e = np.exp(ll - ll.max(axis=-1, keepdims=True))
+        post = (e / e.sum(axis=-1, keepdims=True)).astype(np.float64)  # [T, G]
+        am_means, am_vars = am.means, am.variances
+    else:
+        import torch
+
+        with torch.no_grad():
+            post = am.component_posteriors(torch.as_tensor(x, dtype=am.dtype), torch.as_tensor(p)).double().cpu().numpy()
+        am_means, am_vars = am.means.cpu().numpy(), am.variances.cpu().numpy()
     if weights is not None:
         post = post * np.asarray(weights, dtype=np.float64)[:, None]
     t_idx, g_idx = np.nonzero(post >= min_post)
-    pdf_idx = p.numpy()[t_idx]
-    means = am.means.double().cpu().numpy()[pdf_idx, g_idx]
-    variances = am.variances.double().cpu().numpy()[pdf_idx, g_idx]
+    pdf_idx = p[t_idx]
+    means = am_means[pdf_idx, g_idx].astype(np.float64)
+    variances = am_vars[pdf_idx, g_idx].astype(np.float64)
     return t_idx, post[t_idx, g_idx], means, variances

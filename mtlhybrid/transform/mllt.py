@@ -121,12 +121,26 @@ def estimate_mllt(stats: MlltStats, num_iters: int = 10, init: Optional[np.ndarr
 
 
 def transform_means(am, mat: np.ndarray) -> None:
-    """Kaldi's gmm-transform-means: every mean ``mu -> A mu`` (plus the offset if affine), in place."""
-    import torch
+    """Kaldi's gmm-transform-means: every mean ``mu -> A mu`` (plus the offset if affine), in place.
+
+    ``am`` is a NumpyAmDiagGmm (gmm_transform_means, no torch) or an AmDiagGmm; both get
+    the same float32 means.
+    """
+    from mtlhybrid.gmm.numpy_gmm import NumpyAmDiagGmm
 
     D = am.dim
     if mat.shape[0] != D or mat.shape[1] not in (D, D + 1):
         raise MismatchError(f"a {mat.shape} transform cannot move the means of a dimension-{D} model")
+    if isinstance(am, NumpyAmDiagGmm):
+        m = am.means.astype(np.float64) @ mat[:, :D].T
+        if mat.shape[1] == D + 1:
+            m = m + mat[:, D]
+        am.means = m.astype(np.float32) * am.valid.astype(np.float32)[..., None]
+        am._natural = None  # cached scoring parameters of the old means
+        am._buckets = None
+        return
+    import torch
+
     m = am.means.double().cpu().numpy() @ mat[:, :D].T
     if mat.shape[1] == D + 1:
         m = m + mat[:, D]
