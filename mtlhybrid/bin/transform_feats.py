@@ -27,8 +27,9 @@ logger = get_logger("transform_feats")
 @tool_main
 def main(argv: Optional[List[str]] = None) -> int:
     p = make_parser("transform_feats", __doc__)
-    from mtlhybrid.gmm.tool_io import add_feature_options, open_features
+    from mtlhybrid.gmm.tool_io import add_feature_options, limit_blas_threads, open_features
 
+    limit_blas_threads()  # one BLAS thread per job, as the other CPU tools
     add_feature_options(p)
     p.add_argument("data_dir")
     p.add_argument("feats_wspecifier")
@@ -36,7 +37,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from mtlhybrid.utils.kaldi_io import MatrixWriter
 
-    reader = open_features(args.data_dir, args)
+    reader = open_features(args.data_dir, args, torch_threads=False)  # numpy only: no torch import
     n = frames = 0
     with MatrixWriter(args.feats_wspecifier) as out:
         for utt in reader:
