@@ -17,6 +17,13 @@ import pytest
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
 
+def _default_signals():
+    """Ctrl-C and hang-up as a terminal delivers them: a suite started in the background (``nohup``,
+    ``&``) passes SIGINT/SIGHUP on as ignored, and a child that inherits that never sees them."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 
 def unique_duration(whole: int) -> str:
     return f"{whole}.{random.randrange(10**6):06d}"
@@ -70,7 +77,7 @@ def test_sigterm_to_run_pl_stops_its_sleep_jobs(tmp_path, repo_root, script_env)
 def test_sighup_and_ctrl_c_stop_run_pl_without_a_traceback(tmp_path, repo_root, script_env, sig):
     dur = unique_duration(40)
     p = subprocess.Popen([str(repo_root / "utils/run.pl"), "JOB=1:2", "log/s.JOB.log", "sleep", dur],
-                         cwd=tmp_path, env=script_env, stderr=subprocess.PIPE, text=True)
+                         cwd=tmp_path, env=script_env, stderr=subprocess.PIPE, text=True, preexec_fn=_default_signals)
     try:
         assert wait_for(lambda: len(sleepers(dur)) == 2)
         p.send_signal(sig)

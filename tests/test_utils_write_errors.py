@@ -85,7 +85,8 @@ def test_tool_main_turns_os_errors_into_one_line():
 def test_ctrl_c_is_one_error_line_and_status_130():
     # The tool waits for its input on stdin (``ark:-``); Ctrl-C (SIGINT) arrives while it reads.
     proc = subprocess.Popen([sys.executable, "-m", "mtlhybrid.bin.feat_to_dim", "ark:-"],
-                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a terminal's Ctrl-C, even when the suite runs in the background
     deadline = time.time() + 60
     while time.time() < deadline:  # past its imports, blocked in read(0, ...)
         try:
