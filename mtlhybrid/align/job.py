@@ -9,6 +9,31 @@ from typing import Iterable, List, Optional, Tuple
 import numpy as np
 
 
+def add_alignment_options(p) -> None:
+    """The options of every tool that aligns against compiled graphs (Kaldi's align-compiled-mapped
+    and gmm-align-compiled share them): beams, scales, lattices, and how much may be lost."""
+    p.add_argument("--beam", type=float, default=10.0)
+    p.add_argument("--retry-beam", type=float, default=40.0)
+    p.add_argument("--acoustic-scale", type=float, default=0.1)
+    p.add_argument("--transition-scale", type=float, default=1.0)
+    p.add_argument("--self-loop-scale", type=float, default=0.1)
+    p.add_argument("--lattices", default=None, help="also write state-level lattices of the training graphs here (lat.JOB.gz)")
+    p.add_argument("--lattice-beam", type=float, default=6.0)
+    p.add_argument("--max-lost-fraction", type=float, default=0.05,
+                   help="fail when more than this fraction of the graphs' utterances is not aligned (default 0.05)")
+
+
+def with_graphs(scored: Iterable[Tuple[str, np.ndarray]], graphs: dict, no_graph: List[str]):
+    """(utt, scores, graph) for each scored utterance that has a graph; the others are
+    appended to ``no_graph`` for :func:`run_alignment_job` to count."""
+    for utt, scores in scored:
+        g = graphs.get(utt)
+        if g is None:
+            no_graph.append(utt)
+            continue
+        yield utt, scores, g
+
+
 def run_alignment_job(logger, aligner, utterances: Iterable[Tuple[str, np.ndarray, object]], expected: List[str],
                       no_transcript: List[str], ali_wspecifier: str, max_lost_fraction: float, where: str,
                       lattices_wspecifier: Optional[str] = None, lattice_beam: float = 6.0) -> None:

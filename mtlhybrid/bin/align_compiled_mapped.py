@@ -25,15 +25,9 @@ logger = get_logger("align_compiled_mapped")
 @tool_main
 def main(argv=None):
     p = make_parser("align_compiled_mapped", __doc__)
-    p.add_argument("--beam", type=float, default=10.0)
-    p.add_argument("--retry-beam", type=float, default=40.0)
-    p.add_argument("--acoustic-scale", type=float, default=0.1)
-    p.add_argument("--transition-scale", type=float, default=1.0)
-    p.add_argument("--self-loop-scale", type=float, default=0.1)
-    p.add_argument("--lattices", default=None, help="also write state-level lattices of the training graphs here (lat.JOB.gz)")
-    p.add_argument("--lattice-beam", type=float, default=6.0)
-    p.add_argument("--max-lost-fraction", type=float, default=0.05,
-                   help="fail when more than this fraction of the graphs' utterances is not aligned (default 0.05)")
+    from mtlhybrid.align.job import add_alignment_options
+
+    add_alignment_options(p)
     p.add_argument("model")
     p.add_argument("graphs")
     p.add_argument("loglikes")
@@ -41,24 +35,16 @@ def main(argv=None):
     a = p.parse_args(argv)
     from mtlhybrid.align.aligner import AlignOptions, Aligner
     from mtlhybrid.align.graph_archive import read_graphs
-    from mtlhybrid.align.job import run_alignment_job
+    from mtlhybrid.align.job import run_alignment_job, with_graphs
     from mtlhybrid.hmm.model_file import load_model
     from mtlhybrid.utils.kaldi_io import read_matrices_rspecifier
 
     tm, _ = load_model(a.model)
     graphs = dict(read_graphs(a.graphs))
     no_graph = []
-
-    def utterances():
-        for utt, mat in read_matrices_rspecifier(a.loglikes):
-            g = graphs.get(utt)
-            if g is None:
-                no_graph.append(utt)
-                continue
-            yield utt, mat, g
-
     aligner = Aligner(tm, AlignOptions(a.acoustic_scale, a.transition_scale, a.self_loop_scale, a.beam, a.retry_beam))
-    run_alignment_job(logger, aligner, utterances(), list(graphs), no_graph, a.ali_wspecifier, a.max_lost_fraction,
+    utterances = with_graphs(read_matrices_rspecifier(a.loglikes), graphs, no_graph)
+    run_alignment_job(logger, aligner, utterances, list(graphs), no_graph, a.ali_wspecifier, a.max_lost_fraction,
                       a.graphs, a.lattices, a.lattice_beam)
     return 0
 

@@ -32,15 +32,9 @@ def main(argv=None):
     add_feature_options(p)
     p.add_argument("--boost-silence", type=float, default=1.0, help="factor on the likelihood of silence pdfs (1.0: none)")
     p.add_argument("--silence-phones", default="", help="colon-separated silence phone ids (phones/silence.csl)")
-    p.add_argument("--beam", type=float, default=10.0)
-    p.add_argument("--retry-beam", type=float, default=40.0)
-    p.add_argument("--acoustic-scale", type=float, default=0.1)
-    p.add_argument("--transition-scale", type=float, default=1.0)
-    p.add_argument("--self-loop-scale", type=float, default=0.1)
-    p.add_argument("--lattices", default=None, help="also write state-level lattices of the training graphs here (lat.JOB.gz)")
-    p.add_argument("--lattice-beam", type=float, default=6.0)
-    p.add_argument("--max-lost-fraction", type=float, default=0.05,
-                   help="fail when more than this fraction of the graphs' utterances is not aligned (default 0.05)")
+    from mtlhybrid.align.job import add_alignment_options
+
+    add_alignment_options(p)
     p.add_argument("model")
     p.add_argument("graphs")
     p.add_argument("data_dir")
@@ -48,24 +42,16 @@ def main(argv=None):
     a = p.parse_args(argv)
     from mtlhybrid.align.aligner import AlignOptions, Aligner
     from mtlhybrid.align.graph_archive import read_graphs
-    from mtlhybrid.align.job import run_alignment_job
+    from mtlhybrid.align.job import run_alignment_job, with_graphs
 
     tm, am = load_numpy_gmm_model(a.model)
     score = numpy_scorer(tm, am, a.boost_silence, a.silence_phones, a.model)
     graphs = dict(read_graphs(a.graphs))
     reader = open_features(a.data_dir, a, torch_threads=False)
     no_graph = []
-
-    def utterances():
-        for utt, feats in reader.items():
-            g = graphs.get(utt)
-            if g is None:
-                no_graph.append(utt)
-                continue
-            yield utt, score(utt, feats), g
-
     aligner = Aligner(tm, AlignOptions(a.acoustic_scale, a.transition_scale, a.self_loop_scale, a.beam, a.retry_beam))
-    run_alignment_job(logger, aligner, utterances(), list(graphs), no_graph, a.ali_wspecifier, a.max_lost_fraction,
+    utterances = with_graphs(((utt, score(utt, feats)) for utt, feats in reader.items()), graphs, no_graph)
+    run_alignment_job(logger, aligner, utterances, list(graphs), no_graph, a.ali_wspecifier, a.max_lost_fraction,
                       a.graphs, a.lattices, a.lattice_beam)
     return 0
 
