@@ -7,7 +7,8 @@ denominator lattices (steps/nnet/make_denlats.sh). --criterion is mmi, bmmi, smb
 mpfe; --smooth-weight H mixes in the senone cross-entropy ((1-H)*sequence + H*CE, frame
 smoothing); --keep-aux-tasks false trains the senone head's criterion only. The output is
 the input checkpoint with new weights (decodable as before) and the epoch's statistics in
-its ``sequence_training`` history; --write-stats also writes them as one JSON line.
+its ``sequence_training`` history; --write-stats also writes them as one JSON line, and
+--write-summary as the one-line summary steps/nnet/train_mpe.sh keeps in log/summary.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ log = get_logger(__name__)
 
 def _bool(s: str) -> bool:
     return s == "true"
+
+
+def summary_line(row: dict) -> str:
+    """``epoch 1: smbr objective/frame 0.81234 senone-CE/frame 1.2345 frames 9000 utts 16``."""
+    return (f"epoch {int(row['epoch'])}: {row['criterion']} objective/frame {row['objective_per_frame']:.5f} "
+            f"senone-CE/frame {row['senone_ce_per_frame']:.4f} frames {int(row['frames'])} "
+            f"utts {int(row['utterances'])}")
 
 
 @tool_main
@@ -53,6 +61,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", default="cpu")
     p.add_argument("--write-stats", help="append the epoch's statistics as a JSON line to this file")
+    p.add_argument("--write-summary", help="write the epoch's one-line summary (objective, CE, frames) to this file")
     p.add_argument("--apply-cmvn", default="true", choices=["true", "false"])
     p.add_argument("--norm-vars", default="false", choices=["true", "false"])
     p.add_argument("--delta-order", type=int, default=0)
@@ -87,6 +96,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.write_stats:
         with open(args.write_stats, "a", encoding="utf-8") as f:
             f.write(json.dumps(row, sort_keys=True) + "\n")
+    if args.write_summary:
+        with open(args.write_summary, "w", encoding="utf-8") as f:
+            f.write(summary_line(row) + "\n")
     log.info("wrote %s", args.model_out)
     return 0
 

@@ -38,7 +38,7 @@ from mtlhybrid.nnet.losses import IGNORE
 from mtlhybrid.seqtrain.criteria import CriterionOptions, sequence_stats, surrogate_loss
 from mtlhybrid.seqtrain.lattice_arrays import LatticeArrays
 from mtlhybrid.utils.errors import DataError
-from mtlhybrid.utils.log import get_logger
+from mtlhybrid.utils.log import get_logger, progress
 
 log = get_logger(__name__)
 PathLike = Union[str, Path]
@@ -266,7 +266,9 @@ class SequenceTrainer:
         order = np.random.default_rng([o.seed, o.epoch]).permutation(len(utts))
         st = EpochStats(o.epoch, o.criterion.criterion)
         self.model.train()
-        for b in range(0, len(order), o.utts_per_step):
+        starts = range(0, len(order), o.utts_per_step)
+        report_every = max(1, len(starts) // 10)  # ten progress lines in a log file, where no bar shows
+        for k, b in enumerate(progress(starts, desc=f"epoch {o.epoch}", unit="step")):
             batch = [utts[i] for i in order[b : b + o.utts_per_step]]
             frames = sum(self.data.corpus.feats[u].shape[0] for u in batch)
             self.optimizer.zero_grad(set_to_none=True)
@@ -279,6 +281,9 @@ class SequenceTrainer:
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), o.grad_clip)
             self.optimizer.step()
             st.steps += 1
+            if (k + 1) % report_every == 0 and k + 1 < len(starts):
+                log.info("epoch %d: step %d of %d, %d utterances, objective per frame so far %.5f",
+                         o.epoch, k + 1, len(starts), st.utterances, st.objective / max(st.frames, 1))
         st.aux_loss = {k: v[0] / max(v[1], 1) for k, v in st.aux_loss.items()}
         log.info("epoch %d: %s objective per frame %.5f over %d frames of %d utterances; senone CE %.4f%s%s",
                  st.epoch, st.criterion, st.objective / max(st.frames, 1), st.frames, st.utterances,

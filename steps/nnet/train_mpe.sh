@@ -126,18 +126,17 @@ if [ $stage -le 1 ]; then
     prev=$srcdir/final.pt
     [ $iter -gt 1 ] && prev=$dir/$((iter - 1)).pt
     echo "$0: epoch $iter of $num_iters ($criterion; log: $dir/log/mpe.$iter.log)"
-    rm -f $dir/log/stats.$iter.json
+    rm -f $dir/log/stats.$iter.json $dir/log/summary.$iter
     $cmd $dir/log/mpe.$iter.log \
       $py.nnet_train_mpe $cmvn_opts $delta_opts --criterion $criterion --acoustic-scale $acwt --lm-scale $lmwt \
         --boost $boost --silence-phones $silphonelist --one-silence-class $one_silence_class \
         --smooth-weight $smooth_weight --keep-aux-tasks $keep_aux_tasks --learn-rate $lr \
         --utts-per-step $utts_per_step --class-frame-counts $srcdir/ali_train_pdf.counts --prior-scale $prior_scale \
         --lang $lang --epoch $iter --seed $seed --device $device --write-stats $dir/log/stats.$iter.json \
+        --write-summary $dir/log/summary.$iter \
         $prev $data $alidir $denlatdir $dir/$iter.pt.tmp \
       || { echo "$0: epoch $iter failed; see $dir/log/mpe.$iter.log" >&2; tail -n 5 $dir/log/mpe.$iter.log >&2; exit 1; }
-    line=$(python3 -c "import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1]); \
-print('epoch %d: %s objective/frame %.5f senone-CE/frame %.4f frames %d utts %d' % (d['epoch'], d['criterion'], \
-d['objective_per_frame'], d['senone_ce_per_frame'], d['frames'], d['utterances']))" $dir/log/stats.$iter.json)
+    line=$(cat $dir/log/summary.$iter)
     if [ -n "$dev_data" ]; then
       wer=$(dev_wer $dir/$iter.pt.tmp $iter)
       line="$line dev %WER $wer"
