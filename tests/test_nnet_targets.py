@@ -47,6 +47,13 @@ def test_phone_map_to_base_phones(ali_dir, tmp_path):
     assert base.identity.class_names == ["AA", "B", "SIL"]
     assert base.targets["u1"].tolist() == [0] * 9
     assert base.targets["u2"].tolist() == [1] * 6
+    # the names are its identity: a lang with another phones.txt (one more disambiguation symbol, as
+    # another corpus's lexicon needs) gives the same classes, so an adapted network keeps this head
+    other = tmp_path / "phones_other.txt"
+    other.write_text((ali_dir / "phones.txt").read_text() + f"#99 {max(phones.values()) + 1}\n")
+    again = load_alignment_targets(ali_dir, "phone", other, f)
+    again.identity.check_against(base.identity, "mono", "new", "source")
+    assert again.identity == base.identity
     f.write_text("SIL SIL\nAA_B AA\nZZ Z\n")
     with pytest.raises(DataError, match=r"phone_map.txt:3: phone 'ZZ'"):
         read_phone_map(f, phones)

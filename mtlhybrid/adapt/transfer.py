@@ -5,7 +5,8 @@ Fine-tuning keeps what transfers and rebuilds what does not:
 * the shared layers (trunk, and the input layer of the source corpus) are copied as they are;
 * a frame task (senones, phones) is kept when the new corpus has the alignment dir its
   ``ali`` name refers to; its head is copied only when its classes are identical (same
-  count, same phones.txt and tree hashes): the new tree's senones get a fresh head;
+  count; same names, or same phones.txt and tree hashes): the new tree's senones get a
+  fresh head, a phone-mapped task (named base phones) keeps its head when the names agree;
 * an utterance-label task (accent) is kept when the new data dir has ``utt2<label>``;
   when every new label is one of the source's classes, the source's class list is kept
   (so is its head), otherwise the head is rebuilt over the new labels;

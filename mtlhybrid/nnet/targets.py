@@ -165,7 +165,9 @@ def load_alignment_targets(
                 if ph not in pmap:
                     raise DataError(f"phone {id2sym.get(ph, ph)} has no entry in the phone map", path=phone_map)
                 lookup[tid] = pmap[ph]
-            return TaskTargets(map_alignments(alis, lookup, ali_dir), TaskIdentity(len(names), names, phones_hash, ""))
+            # The mapped classes are named: the names are the identity. Another lang's phones.txt (more
+            # disambiguation symbols, another corpus) maps onto the same heads when the names agree.
+            return TaskTargets(map_alignments(alis, lookup, ali_dir), TaskIdentity(len(names), names, "", ""))
         n = int(max(tid2phone[1:].max(), max(phones.values(), default=0))) + 1
         names = [id2sym.get(i, str(i)) for i in range(n)] if phones else []
         return TaskTargets(map_alignments(alis, tid2phone, ali_dir), TaskIdentity(n, names, phones_hash, ""))
