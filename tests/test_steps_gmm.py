@@ -409,3 +409,27 @@ def test_make_fmllr_feats_writes_what_the_sat_system_sees(sat_system, tmp_path):
               f"{sat_system} {tmp_path}/log2 {tmp_path}/feats2", check=False)
     assert res.returncode != 0
     assert "no transform for speaker" in "".join(p.read_text() for p in (tmp_path / "log2").glob("*.log"))
+
+
+def test_tune_gmm_size_keeps_the_size_with_the_lowest_dev_wer(gmm_systems):
+    w = gmm_systems
+    cmd = (f"steps/tune_gmm_size.sh --train-opts \"--num-iters 2 --realign-iters '' --min-count 20 --tree-thresh 50\" "
+           f"deltas '30:60 120:400' {w}/data/train {w}/data/test {w}/data/lang {w}/data/lang_test "
+           f"{w}/exp/mono_ali {w}/exp/tsize")
+    res = run(cmd)
+    table = (w / "exp/tsize_sizes/wer.txt").read_text().splitlines()
+    rows = [line.split() for line in table[2:]]
+    assert [r[0] for r in rows] == ["30:60", "120:400"]
+    for r in rows:
+        d = w / f"exp/tsize_{r[0].replace(':', '_')}"
+        assert float(r[3]) == best_wer(d / "decode_test")
+        assert int(r[2]) <= int(r[0].split(":")[1]) and int(r[1]) <= int(r[0].split(":")[0])
+    best = min(rows, key=lambda r: float(r[3]))[0]
+    assert (w / "exp/tsize_sizes/best").read_text().split() == [best]
+    assert [r[0] for r in rows if r[-1] == "best"] == [best]
+    assert f"chose deltas size {best} on test" in res.stdout
+    # a rerun trains and decodes nothing again
+    again = run(cmd)
+    assert "train_deltas.sh" not in again.stdout.replace("steps/tune_gmm_size.sh", "")
+    bad = run(cmd.replace("'30:60 120:400'", "'30-60'"), check=False)
+    assert bad.returncode != 0 and "sizes are <leaves>:<gaussians>, got '30-60'" in bad.stderr
