@@ -52,7 +52,7 @@ case $system in
     [ ! -f $alidir/final.mdl ] && echo "$0: no such file $alidir/final.mdl" >&2 && exit 1 ;;
   *) echo "$0: unknown system '$system' (mono, deltas or lda_mllt)" >&2; exit 1 ;;
 esac
-for f in $data/feats.scp $dev/feats.scp $dev/text $lang/phones.txt $lang_test/G.fst; do
+for f in $data/feats.scp $dev/feats.scp $dev/text $dev/spk2utt $lang/phones.txt $lang_test/G.fst; do
   [ ! -f $f ] && echo "$0: no such file $f" >&2 && exit 1
 done
 [ -z "$sizes" ] && echo "$0: no sizes given" >&2 && exit 1
@@ -65,6 +65,9 @@ for size in $sizes; do
 done
 
 devname=$(basename $dev)
+# Decoding splits the dev set by speaker: no more jobs than it has speakers.
+dev_nj=$(wc -l < $dev/spk2utt)
+[ $dev_nj -gt $nj ] && dev_nj=$nj
 outdir=${prefix}_sizes
 mkdir -p $outdir
 rows=()
@@ -79,7 +82,7 @@ for size in $sizes; do
   fi
   if [ ! -f $dir/decode_$devname/scoring_kaldi/best_wer ]; then
     [ -f $dir/graph/HCLG.fst ] || utils/mkgraph.sh $lang_test $dir $dir/graph
-    eval steps/decode.sh --cmd '"$cmd"' --nj $nj $decode_opts $dir/graph $dev $dir/decode_$devname
+    eval steps/decode.sh --cmd '"$cmd"' --nj $dev_nj $decode_opts $dir/graph $dev $dir/decode_$devname
   fi
   wer=$(awk '{print $2}' $dir/decode_$devname/scoring_kaldi/best_wer)
   gauss=$(python3 -m mtlhybrid.bin.gmm_info $dir/final.mdl | awk '/^number of gaussians/ {print $4}')
