@@ -41,6 +41,7 @@ seq_train=false
 seq_criteria="smbr mmi" # one sequence-trained network per criterion (mmi|bmmi|smbr|mpfe) and network
 seq_opts=              # extra options of steps/nnet/train_mpe.sh, e.g. "--num-iters 2 --lr 0.0001"
 seq_aux_ablation=smbr  # criteria under which each multi-task network is also trained without its auxiliary tasks
+seq_utts_per_spk=0     # sequence-train on this many utterances per training speaker (0: all)
 
 help_message="Usage: $0 [options]
 synth_accents recipe: stages 0 corpus synthesis, 1 lang + LM, 2 features, 3 mono, 4 tri1 +
@@ -69,6 +70,7 @@ Options (default):
   --seq-criteria '<c> ...' --seq-opts '<opts>'   criteria and train_mpe.sh options ('$seq_criteria', '$seq_opts')
   --seq-aux-ablation '<c> ...'       criteria under which the multi-task networks are also trained
                                      without their auxiliary tasks ('$seq_aux_ablation'; '': none)
+  --seq-utts-per-spk <n>             sequence training on a subset: n utterances per speaker ($seq_utts_per_spk; 0: all)
 e.g.: $0 --stage 6 --nnet-seeds '1 2 3 4 5'"
 
 . utils/parse_options.sh || exit 1
@@ -200,10 +202,17 @@ if $seq_train && [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
   # exp/<net>_<criterion>_s<seed> (and exp/nnet_mtl_<criterion>_noaux_s<seed> without the
   # auxiliary tasks) and decoding. A seed's two networks run at once, as in stage 6;
   # make_results groups the outputs as systems of their own, beside the cross-entropy ones.
+  seq_data=data/train_fbank
+  if [ $seq_utts_per_spk -gt 0 ]; then
+    # Lattice forward-backward costs far more per frame than cross-entropy: a subset
+    # fits the time a run has (RESULTS.md says which was used).
+    seq_data=data/train_fbank_seq$seq_utts_per_spk
+    utils/subset_data_dir.sh --per-spk data/train_fbank $seq_utts_per_spk $seq_data
+  fi
   seq_train_one() {  # <net> <seed>
     local net=$1 s=$2 src=exp/$1_s$2 c v out keep
-    steps/nnet/align.sh --nj $nj data/train_fbank data/lang $src exp/${net}_ali_s$s
-    steps/nnet/make_denlats.sh --nj $nj data/train_fbank data/lang $src exp/${net}_denlats_s$s
+    steps/nnet/align.sh --nj $nj $seq_data data/lang $src exp/${net}_ali_s$s
+    steps/nnet/make_denlats.sh --nj $nj $seq_data data/lang $src exp/${net}_denlats_s$s
     for c in $seq_criteria; do
       for v in keep noaux; do
         if [ $v == noaux ]; then
@@ -213,7 +222,7 @@ if $seq_train && [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
           out=exp/${net}_${c}_s$s; keep=true
         fi
         steps/nnet/train_mpe.sh --criterion $c --keep-aux-tasks $keep --seed $s $seq_opts \
-          data/train_fbank data/lang $src exp/${net}_ali_s$s exp/${net}_denlats_s$s $out
+          $seq_data data/lang $src exp/${net}_ali_s$s exp/${net}_denlats_s$s $out
         for part in $test_sets; do
           steps/nnet/decode.sh --cmd "$decode_cmd" --nj $nj exp/tri1/graph data/${part}_fbank $out/decode_$part
         done
