@@ -102,8 +102,8 @@ def test_train_mpe_every_criterion_runs(seq_system, criterion):
     s5, env = seq_system
     out = f"exp/mtl_{criterion}_1"
     # two of them with a dev set: its WER before and after the epoch in log/summary. At the default
-    # learning rate the epoch lowers it or, at worst, leaves it; 10x that rate (the test above, chosen
-    # to see the objective move in 2 epochs of 16 utterances) takes this dev set from 50% to 62.5%.
+    # learning rate the epoch lowers it or, at worst, leaves it; 10x that rate for 2 epochs (the test
+    # above, chosen to see the objective move on 16 utterances) took this dev set from 50% to 62.5%.
     dev = ["--dev-data", "data/test_small", "--dev-graph", "exp/mono/graph", "--decode-opts", "--nj 1"] \
         if criterion in ("mpfe", "smbr") else []
     run(["steps/nnet/train_mpe.sh", "--criterion", criterion, "--num-iters", "1", "--boost", "0.2", *dev,

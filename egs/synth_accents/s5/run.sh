@@ -204,8 +204,8 @@ if $seq_train && [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
   # make_results groups the outputs as systems of their own, beside the cross-entropy ones.
   seq_data=data/train_fbank
   if [ $seq_utts_per_spk -gt 0 ]; then
-    # Lattice forward-backward costs far more per frame than cross-entropy: a subset
-    # fits the time a run has (RESULTS.md says which was used).
+    # The denominator lattices (a decode of every utterance used) and the three decodes of
+    # each new network are most of this stage's time; a subset fits a shorter run.
     seq_data=data/train_fbank_seq$seq_utts_per_spk
     utils/subset_data_dir.sh --per-spk data/train_fbank $seq_utts_per_spk $seq_data
   fi
