@@ -85,8 +85,9 @@ for size in $sizes; do
     eval steps/decode.sh --cmd '"$cmd"' --nj $dev_nj $decode_opts $dir/graph $dev $dir/decode_$devname
   fi
   wer=$(awk '{print $2}' $dir/decode_$devname/scoring_kaldi/best_wer)
-  gauss=$(python3 -m mtlhybrid.bin.gmm_info $dir/final.mdl | awk '/^number of gaussians/ {print $4}')
-  pdfs=$(python3 -m mtlhybrid.bin.gmm_info $dir/final.mdl | awk '/^number of pdfs/ {print $4}')
+  info=$(python3 -m mtlhybrid.bin.gmm_info $dir/final.mdl)   # one start-up; set -e stops on its failure
+  pdfs=$(awk '/^number of pdfs/ {print $4}' <<< "$info")
+  gauss=$(awk '/^number of gaussians/ {print $4}' <<< "$info")
   rows+=("$size $pdfs $gauss $wer $dir")
 done
 
