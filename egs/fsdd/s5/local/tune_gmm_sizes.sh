@@ -69,6 +69,7 @@ mkdir -p $(dirname $out)
       cells= err=0 words=0
       for spk in $speakers; do
         f=exp/tune_$spk/${sys}_${size/:/_}/decode_dev/scoring_kaldi/best_wer
+        [ -f $f ] || { echo "$0: no such file $f" >&2; exit 1; }
         read -r w e n < <(awk '{gsub(/[\[\]\/,]/, " "); print $2, $3, $4}' $f)
         cells="$cells | $w"; err=$((err + e)); words=$((words + n))
       done
